@@ -1,0 +1,14 @@
+/* The klonos commands: each takes its own argv (argv[0] = command name) and
+ * returns the process exit status: 0 ok, 1 a file failed, 2 usage error. */
+#ifndef KLONOS_TOOLS_COMMANDS_H
+#define KLONOS_TOOLS_COMMANDS_H
+
+enum { KL_EXIT_OK = 0, KL_EXIT_FILE_FAILED = 1, KL_EXIT_USAGE = 2, KL_EXIT_OUTPUT = 3 };
+
+int kl_cmd_info(int argc, char **argv);
+
+/* Check stdout after writing: a closed pipe or a full disk must not pass
+ * silently. Returns @p status, or KL_EXIT_OUTPUT with a message on stderr. */
+int kl_finish_stdout(int status);
+
+#endif

@@ -1,0 +1,52 @@
+/* The klonos command-line tool: dispatch to one command per file. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "klonos/klonos.h"
+
+static const char usage[] =
+    "Usage: klonos COMMAND [OPTIONS] FILE...\n"
+    "Accelerometry measurements of myoclonus and ataxia.\n\n"
+    "Commands:\n"
+    "  info       format, channels, rate, duration, start time, clipping, gaps of recordings\n\n"
+    "Options:\n"
+    "  -h, --help     this help (klonos COMMAND --help for a command's options)\n"
+    "  -V, --version  print the version\n\n"
+    "Exit status: 0 success, 1 a file could not be processed (the others still are),\n"
+    "2 usage error, 3 output could not be written.\n";
+
+int kl_finish_stdout(int status) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "klonos: cannot write output: %s\n", strerror(errno ? errno : EIO));
+    return KL_EXIT_OUTPUT;
+  }
+  return status;
+}
+
+int main(int argc, char **argv) {
+  /* A closed pipe (klonos info x | head -1) must give an error status, not a
+   * silent death by signal. */
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return KL_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage, stdout);
+    return kl_finish_stdout(KL_EXIT_OK);
+  }
+  if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("klonos %s\n", klonos_version());
+    if (klonos_version_number() != KLONOS_VERSION_NUMBER)
+      fprintf(stderr, "klonos: warning: built with headers %d.%d.%d but running library %s\n", KLONOS_VERSION_MAJOR,
+              KLONOS_VERSION_MINOR, KLONOS_VERSION_PATCH, klonos_version());
+    return kl_finish_stdout(KL_EXIT_OK);
+  }
+  if (strcmp(cmd, "info") == 0) return kl_cmd_info(argc - 1, argv + 1);
+  fprintf(stderr, "klonos: unknown command '%s' (see klonos --help)\n", cmd);
+  return KL_EXIT_USAGE;
+}
