@@ -50,9 +50,10 @@ size_t kl_regrid_drain(kl_regrid *g, klonos_reader *r, float *out, size_t max) {
   if (!g->have_cur) return 0;
   while (n < max) {
     double tk = (double)g->k / g->rate_hz;
-    /* A tiny tolerance keeps grid points that coincide with a sample time
-     * (up to rounding) from being pushed to the next interval. */
-    if (tk > g->t_cur + 1e-9 / g->rate_hz) break;
+    /* A tolerance of 1/1000 of a sample period keeps grid points that
+     * coincide with a sample time from slipping to the next interval:
+     * absolute unix times (~1.7e9 s) carry ~2e-7 s of rounding. */
+    if (tk > g->t_cur + 1e-3 / g->rate_hz) break;
     float *f = out + n * (size_t)g->nch;
     if (!g->have_prev || tk >= g->t_cur) {
       memcpy(f, g->v_cur, sizeof(float) * (size_t)g->nch);
