@@ -1,0 +1,320 @@
+/* The analyzer: wires conditioning (calibration, resampling to the analysis
+ * rate, activity states) for one recording. Frames are pushed in any chunk
+ * size; everything downstream runs at the analysis rate in fixed blocks, so
+ * results do not depend on how the caller chunks the input. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer_priv.h"
+#include "klonos/status.h"
+
+void klonos_analyzer_config_default(klonos_analyzer_config *c) {
+  if (!c) return;
+  memset(c, 0, sizeof *c);
+  c->analysis_rate_hz = 100.0;
+  c->epoch_s = 2.0;
+  c->nonwear_window_s = 3600.0;
+  snprintf(c->placement, sizeof c->placement, "lower-back");
+  for (int a = 0; a < 3; a++) c->calib_scale[a] = 1.0;
+}
+
+int kl_analyzer_fail(klonos_analyzer *a, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(a->error, sizeof a->error, fmt, ap);
+  va_end(ap);
+  a->status = code;
+  return code;
+}
+
+const char *klonos_state_name(int state) { return kl_state_name(state); }
+
+static int check_config(klonos_analyzer *a, const klonos_analyzer_config *c) {
+  if (!(c->analysis_rate_hz >= 20 && c->analysis_rate_hz <= 1000))
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "analysis_rate_hz %g must be within 20..1000 Hz", c->analysis_rate_hz);
+  if (!(c->epoch_s >= 0.5 && c->epoch_s <= 60))
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "epoch_s %g must be within 0.5..60 s", c->epoch_s);
+  if (!(c->nonwear_window_s >= c->epoch_s && c->nonwear_window_s <= 86400))
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "nonwear_window_s %g must be within epoch_s..86400 s", c->nonwear_window_s);
+  if (!memchr(c->placement, 0, sizeof c->placement) || !memchr(c->axes, 0, sizeof c->axes))
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "placement/axes strings are not NUL-terminated");
+  for (size_t i = 0; i < sizeof c->reserved; i++)
+    if (c->reserved[i]) return kl_analyzer_fail(a, KLONOS_E_INVAL, "reserved config bytes must be zero");
+  if (c->apply_calibration)
+    for (int k = 0; k < 3; k++)
+      if (!isfinite(c->calib_offset_g[k]) || fabs(c->calib_offset_g[k]) > 2 || !(c->calib_scale[k] > 0.5 && c->calib_scale[k] < 2))
+        return kl_analyzer_fail(a, KLONOS_E_INVAL, "calibration axis %d (offset %g g, scale %g) is implausible", k,
+                                c->calib_offset_g[k], c->calib_scale[k]);
+  if (c->axes[0]) {
+    if (kl_axes_parse(c->axes, &a->sensor_to_body_hint))
+      return kl_analyzer_fail(a, KLONOS_E_INVAL,
+                              "axes '%s': give the body axis of sensor x,y,z as a right-handed mapping of V, AP, ML with signs, e.g. V,ML,-AP",
+                              c->axes);
+  } else if (kl_placement_default_axes(c->placement[0] ? c->placement : "lower-back", &a->sensor_to_body_hint)) {
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "placement '%s' is not one of lower-back, chest, wrist, ankle", c->placement);
+  }
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_open(klonos_analyzer **out, double rate_hz, int nch, const klonos_analyzer_config *config) {
+  if (!out) return KLONOS_E_INVAL;
+  *out = NULL;
+  klonos_analyzer *a = calloc(1, sizeof *a);
+  if (!a) return KLONOS_E_NOMEM;
+  *out = a;
+  if (config) a->cfg = *config;
+  else klonos_analyzer_config_default(&a->cfg);
+  if (check_config(a, &a->cfg)) return a->status;
+  if (nch != 3 && nch != 6)
+    return kl_analyzer_fail(a, KLONOS_E_INVAL, "channel_count %d: frames must hold 3 (acc) or 6 (acc + gyro) channels", nch);
+  if (!isfinite(rate_hz) || rate_hz < 1.0 || rate_hz > 100000.0)
+    return kl_analyzer_fail(a, KLONOS_E_RATE, "sample rate %g Hz is outside 1 Hz..100 kHz", rate_hz);
+  if (rate_hz < 10.0)
+    return kl_analyzer_fail(a, KLONOS_E_RATE,
+                            "sample rate %g Hz is too low: jerks (30-150 ms) and steps need at least 10 Hz (25 Hz or more recommended)",
+                            rate_hz);
+  a->in_rate_hz = rate_hz;
+  a->nch = nch;
+  if (fabs(rate_hz - a->cfg.analysis_rate_hz) > 1e-9) {
+    int rc = kl_resampler_create(&a->resampler, nch, rate_hz, a->cfg.analysis_rate_hz);
+    if (rc) return kl_analyzer_fail(a, rc, "cannot resample %g Hz to %g Hz", rate_hz, a->cfg.analysis_rate_hz);
+  }
+  kl_segment_config sc;
+  kl_segment_config_default(&sc, a->cfg.analysis_rate_hz);
+  sc.epoch_s = a->cfg.epoch_s;
+  sc.nonwear_window_s = a->cfg.nonwear_window_s;
+  /* The body's vertical in sensor coordinates is the V row of sensor_to_body. */
+  for (int k = 0; k < 3; k++) sc.vertical_ref[k] = a->sensor_to_body_hint.m[2][k];
+  int rc = kl_segmenter_create(&a->segmenter, &sc);
+  if (rc) return kl_analyzer_fail(a, rc, "cannot create the segmenter");
+  a->block = malloc(sizeof(float) * KL_ANALYZER_BLOCK * (size_t)nch);
+  a->acc = malloc(sizeof(float) * KL_ANALYZER_BLOCK * 3);
+  if (!a->block || !a->acc) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory");
+  return KLONOS_OK;
+}
+
+void klonos_analyzer_close(klonos_analyzer **pa) {
+  if (!pa || !*pa) return;
+  klonos_analyzer *a = *pa;
+  kl_resampler_destroy(&a->resampler);
+  kl_segmenter_destroy(&a->segmenter);
+  free(a->block);
+  free(a->acc);
+  free(a->bouts);
+  free(a);
+  *pa = NULL;
+}
+
+static int add_epoch_to_bouts(klonos_analyzer *a, const kl_epoch *e) {
+  double start = e->start_s, end = e->start_s + a->cfg.epoch_s;
+  a->state_s[e->state] += a->cfg.epoch_s;
+  klonos_bout *last = a->n_bouts ? &a->bouts[a->n_bouts - 1] : NULL;
+  if (last && last->state == e->state && fabs(last->end_s - start) < 1e-6) {
+    last->end_s = end;
+  } else {
+    if (a->n_bouts == a->cap_bouts) {
+      size_t cap = a->cap_bouts ? a->cap_bouts * 2 : 64;
+      klonos_bout *b = realloc(a->bouts, cap * sizeof *b);
+      if (!b) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for bouts");
+      a->bouts = b;
+      a->cap_bouts = cap;
+    }
+    last = &a->bouts[a->n_bouts++];
+    memset(last, 0, sizeof *last);
+    last->start_s = start;
+    last->end_s = end;
+    last->state = e->state;
+    a->cadence_sum = 0;
+    a->cadence_n = 0;
+  }
+  if (e->state == KL_STATE_WALKING && e->step_period_s > 0) {
+    a->cadence_sum += 60.0 / e->step_period_s;
+    a->cadence_n++;
+    last->mean_cadence_spm = a->cadence_sum / (double)a->cadence_n;
+  }
+  return KLONOS_OK;
+}
+
+static int drain_epochs(klonos_analyzer *a) {
+  kl_epoch e;
+  while (kl_segmenter_pop(a->segmenter, &e))
+    if (add_epoch_to_bouts(a, &e)) return a->status;
+  return KLONOS_OK;
+}
+
+/* Frames at the analysis rate: calibrate, split off acceleration, analyse. */
+static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
+  const int nch = a->nch;
+  const double g = 9.80665;
+  for (size_t i = 0; i < n; i++) {
+    float *src = f + i * (size_t)nch;
+    float *dst = a->acc + i * 3;
+    for (int k = 0; k < 3; k++) {
+      float v = src[k];
+      if (a->cfg.apply_calibration) v = (float)((v + a->cfg.calib_offset_g[k] * g) * a->cfg.calib_scale[k]);
+      dst[k] = v;
+    }
+  }
+  int rc = kl_segmenter_push(a->segmenter, a->acc, n);
+  if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
+  a->frames_analysed += (int64_t)n;
+  return drain_epochs(a);
+}
+
+static int validate_frames(klonos_analyzer *a, const float *frames, size_t n) {
+  for (size_t i = 0; i < n * (size_t)a->nch; i++)
+    if (isinf(frames[i]) || fabsf(frames[i]) > 1e6f)
+      return kl_analyzer_fail(a, KLONOS_E_VALUE,
+                              "frame %zu channel %d: %g is not a plausible acceleration/angular rate (|x| > 1e6)",
+                              i / (size_t)a->nch, (int)(i % (size_t)a->nch) + 1, (double)frames[i]);
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_push_f32(klonos_analyzer *a, const float *frames, size_t n) {
+  if (!a || (!frames && n)) return KLONOS_E_INVAL;
+  if (a->status) return a->status;
+  if (a->finished) return kl_analyzer_fail(a, KLONOS_E_STATE, "push after finish");
+  if (validate_frames(a, frames, n)) return a->status;
+  while (n) {
+    size_t used, made;
+    if (a->resampler) {
+      int rc = kl_resampler_process(a->resampler, frames, n, &used, a->block, KL_ANALYZER_BLOCK, &made, 0);
+      if (rc) return kl_analyzer_fail(a, rc, "resampling failed");
+    } else {
+      used = made = n < KL_ANALYZER_BLOCK ? n : KL_ANALYZER_BLOCK;
+      memcpy(a->block, frames, made * (size_t)a->nch * sizeof(float));
+    }
+    if (made && analyse_block(a, a->block, made)) return a->status;
+    frames += used * (size_t)a->nch;
+    n -= used;
+    if (!used && !made) break;
+  }
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_finish(klonos_analyzer *a) {
+  if (!a) return KLONOS_E_INVAL;
+  if (a->status) return a->status;
+  if (a->finished) return KLONOS_OK;
+  if (a->resampler) {
+    for (;;) {
+      size_t used, made;
+      int rc = kl_resampler_process(a->resampler, NULL, 0, &used, a->block, KL_ANALYZER_BLOCK, &made, 1);
+      if (rc) return kl_analyzer_fail(a, rc, "resampling failed");
+      if (!made) break;
+      if (analyse_block(a, a->block, made)) return a->status;
+    }
+  }
+  int rc = kl_segmenter_finish(a->segmenter);
+  if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
+  if (drain_epochs(a)) return a->status;
+  a->finished = 1;
+  return KLONOS_OK;
+}
+
+static int need_finished(const klonos_analyzer *a) {
+  if (!a) return KLONOS_E_INVAL;
+  if (a->status) return a->status;
+  return a->finished ? KLONOS_OK : KLONOS_E_STATE;
+}
+
+int klonos_analyzer_bout_count(const klonos_analyzer *a, size_t *count) {
+  int rc = need_finished(a);
+  if (rc || !count) return rc ? rc : KLONOS_E_INVAL;
+  *count = a->n_bouts;
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_bout_get(const klonos_analyzer *a, size_t i, klonos_bout *b) {
+  int rc = need_finished(a);
+  if (rc || !b) return rc ? rc : KLONOS_E_INVAL;
+  if (i >= a->n_bouts) return KLONOS_E_RANGE;
+  *b = a->bouts[i];
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_state_seconds(const klonos_analyzer *a, int state, double *s) {
+  int rc = need_finished(a);
+  if (rc || !s) return rc ? rc : KLONOS_E_INVAL;
+  if (state < 0 || state >= KLONOS_STATE_COUNT) return KLONOS_E_RANGE;
+  *s = a->state_s[state];
+  return KLONOS_OK;
+}
+
+int klonos_analyzer_duration_s(const klonos_analyzer *a, double *s) {
+  int rc = need_finished(a);
+  if (rc || !s) return rc ? rc : KLONOS_E_INVAL;
+  *s = (double)a->frames_analysed / a->cfg.analysis_rate_hz;
+  return KLONOS_OK;
+}
+
+const char *klonos_analyzer_error(const klonos_analyzer *a) { return a ? a->error : ""; }
+
+/* ---- calibrator: a thin public face on lib/cond/calibrate ---- */
+
+struct klonos_calibrator {
+  kl_calibrator *c;
+  int nch;
+  float acc[KL_ANALYZER_BLOCK * 3];
+};
+
+int klonos_calibrator_open(klonos_calibrator **out, double rate_hz, int nch) {
+  if (!out) return KLONOS_E_INVAL;
+  *out = NULL;
+  if (nch != 3 && nch != 6) return KLONOS_E_INVAL;
+  if (!isfinite(rate_hz) || rate_hz < 1.0 || rate_hz > 100000.0) return KLONOS_E_RATE;
+  klonos_calibrator *c = calloc(1, sizeof *c);
+  if (!c) return KLONOS_E_NOMEM;
+  int rc = kl_calibrator_create(&c->c, rate_hz);
+  if (rc) { free(c); return rc; }
+  c->nch = nch;
+  *out = c;
+  return KLONOS_OK;
+}
+
+void klonos_calibrator_close(klonos_calibrator **c) {
+  if (!c || !*c) return;
+  kl_calibrator_destroy(&(*c)->c);
+  free(*c);
+  *c = NULL;
+}
+
+int klonos_calibrator_push_f32(klonos_calibrator *c, const float *frames, size_t n) {
+  if (!c || (!frames && n)) return KLONOS_E_INVAL;
+  if (c->nch == 3) return kl_calibrator_push(c->c, frames, n);
+  while (n) {
+    size_t m = n < KL_ANALYZER_BLOCK ? n : KL_ANALYZER_BLOCK;
+    for (size_t i = 0; i < m; i++) memcpy(c->acc + 3 * i, frames + 6 * i, 3 * sizeof(float));
+    int rc = kl_calibrator_push(c->c, c->acc, m);
+    if (rc) return rc;
+    frames += 6 * m;
+    n -= m;
+  }
+  return KLONOS_OK;
+}
+
+int klonos_calibrator_fit(klonos_calibrator *c, klonos_calibration *res) {
+  if (!c || !res) return KLONOS_E_INVAL;
+  memset(res, 0, sizeof *res);
+  kl_calib_result r;
+  int rc = kl_calibrator_fit(c->c, &r);
+  memcpy(res->offset_g, r.offset_g, sizeof r.offset_g);
+  memcpy(res->scale, r.scale, sizeof r.scale);
+  res->error_before_mg = r.error_before_mg;
+  res->error_after_mg = r.error_after_mg;
+  res->still_windows = (int64_t)r.n_points;
+  res->iterations = r.iterations;
+  snprintf(res->why, sizeof res->why, "%s", r.why);
+  return rc;
+}
+
+/* The public and private state numbers are the same by construction. */
+_Static_assert((int)KLONOS_STATE_MISSING == (int)KL_STATE_MISSING && (int)KLONOS_STATE_NONWEAR == (int)KL_STATE_NONWEAR &&
+                   (int)KLONOS_STATE_LYING == (int)KL_STATE_LYING &&
+                   (int)KLONOS_STATE_UPRIGHT_STILL == (int)KL_STATE_UPRIGHT_STILL &&
+                   (int)KLONOS_STATE_WALKING == (int)KL_STATE_WALKING && (int)KLONOS_STATE_OTHER == (int)KL_STATE_OTHER &&
+                   (int)KLONOS_STATE_COUNT == (int)KL_STATE_COUNT,
+               "klonos_state and kl_state must agree");

@@ -1,0 +1,335 @@
+#include "segment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klonos/reader.h"
+#include "klonos/status.h"
+
+#define MG_MPS2 (KLONOS_STANDARD_GRAVITY_MPS2 / 1000.0)
+
+/* Per-epoch record kept until the epoch is final. */
+typedef struct epoch_rec {
+  kl_epoch e;
+  double sum[3], sumsq[3], min[3], max[3];
+  int64_t n_valid;
+  int nonwear;
+  int classified; /* walking/still/... decided (needs the next epoch) */
+} epoch_rec;
+
+struct kl_segmenter {
+  kl_segment_config c;
+  size_t n_epoch;          /* frames per epoch */
+  size_t nonwear_epochs;   /* window length in epochs */
+  size_t nonwear_step;     /* window step in epochs */
+  /* raw samples of the last 3 epochs (for the 6 s walking window) */
+  float *ring;             /* 3 * n_epoch * 3 floats */
+  size_t fill;             /* frames in the current epoch */
+  int64_t n_done;          /* epochs completed */
+  /* finished-epoch records, a ring of capacity cap indexed by epoch index */
+  epoch_rec *recs;
+  size_t cap;
+  int64_t next_pop;        /* next epoch index to hand out */
+  int64_t next_window;     /* start epoch of the next non-wear window to evaluate */
+  double *scratch;         /* n_epoch * 3 doubles for medians / autocorrelation */
+  int finished;
+};
+
+const char *kl_state_name(int state) {
+  static const char *const names[] = {"missing", "nonwear", "lying", "upright_still", "walking", "other"};
+  return state >= 0 && state < KL_STATE_COUNT ? names[state] : "unknown";
+}
+
+void kl_segment_config_default(kl_segment_config *c, double rate_hz) {
+  memset(c, 0, sizeof *c);
+  c->rate_hz = rate_hz;
+  c->epoch_s = 2.0;
+  c->still_max_mps2 = 0.6;
+  c->walk_min_mps2 = 0.4;
+  c->walk_min_autocorr = 0.4;
+  c->lying_min_deg = 60.0;
+  c->nonwear_window_s = 3600.0;
+  c->nonwear_sd_mps2 = 13.0 * MG_MPS2;
+  c->nonwear_range_mps2 = 50.0 * MG_MPS2;
+  c->vertical_ref[0] = 1.0; /* lower-back default: sensor x = V (docs/conditioning.md) */
+}
+
+int kl_segmenter_create(kl_segmenter **out, const kl_segment_config *c) {
+  if (!out || !c || !(c->rate_hz > 0) || !(c->epoch_s > 0) || !(c->nonwear_window_s >= c->epoch_s))
+    return KLONOS_E_INVAL;
+  double vn = sqrt(c->vertical_ref[0] * c->vertical_ref[0] + c->vertical_ref[1] * c->vertical_ref[1] +
+                   c->vertical_ref[2] * c->vertical_ref[2]);
+  if (!(vn > 0)) return KLONOS_E_INVAL;
+  size_t n_epoch = (size_t)llround(c->epoch_s * c->rate_hz);
+  if (n_epoch < 4) return KLONOS_E_RATE;
+  kl_segmenter *s = calloc(1, sizeof *s);
+  if (!s) return KLONOS_E_NOMEM;
+  s->c = *c;
+  for (int i = 0; i < 3; i++) s->c.vertical_ref[i] /= vn;
+  s->n_epoch = n_epoch;
+  s->nonwear_epochs = (size_t)llround(c->nonwear_window_s / c->epoch_s);
+  s->nonwear_step = s->nonwear_epochs / 60 ? s->nonwear_epochs / 60 : 1;
+  s->cap = s->nonwear_epochs + 4;
+  s->ring = calloc(3 * n_epoch * 3, sizeof(float));
+  s->recs = calloc(s->cap, sizeof(epoch_rec));
+  s->scratch = calloc(3 * n_epoch * 3, sizeof(double));
+  if (!s->ring || !s->recs || !s->scratch) {
+    kl_segmenter_destroy(&s);
+    return KLONOS_E_NOMEM;
+  }
+  *out = s;
+  return KLONOS_OK;
+}
+
+void kl_segmenter_destroy(kl_segmenter **s) {
+  if (!s || !*s) return;
+  free((*s)->ring);
+  free((*s)->recs);
+  free((*s)->scratch);
+  free(*s);
+  *s = NULL;
+}
+
+static epoch_rec *rec(kl_segmenter *s, int64_t k) { return &s->recs[(size_t)(k % (int64_t)s->cap)]; }
+static float *epoch_samples(kl_segmenter *s, int64_t k) { return s->ring + (size_t)(k % 3) * s->n_epoch * 3; }
+
+/* Quickselect (Lomuto partition) median of n > 0 doubles; reorders v. */
+static double median(double *v, size_t n) {
+  size_t k = n / 2, lo = 0, hi = n - 1;
+  while (hi > lo) {
+    size_t mid = lo + (hi - lo) / 2;
+    double pivot = v[mid], t;
+    v[mid] = v[hi]; v[hi] = pivot;
+    size_t store = lo;
+    for (size_t i = lo; i < hi; i++)
+      if (v[i] < pivot) { t = v[i]; v[i] = v[store]; v[store] = t; store++; }
+    t = v[store]; v[store] = v[hi]; v[hi] = t;
+    if (store == k) return v[k];
+    if (store < k) lo = store + 1;
+    else hi = store - 1; /* store > k >= 0, so no underflow */
+  }
+  return v[k];
+}
+
+/* Statistics of epoch k from its own samples (n frames, maybe partial). */
+static void summarise_epoch(kl_segmenter *s, int64_t k, size_t n) {
+  epoch_rec *r = rec(s, k);
+  memset(r, 0, sizeof *r);
+  r->e.index = k;
+  r->e.start_s = (double)k * (double)s->n_epoch / s->c.rate_hz;
+  const float *x = epoch_samples(s, k);
+  for (int a = 0; a < 3; a++) { r->min[a] = INFINITY; r->max[a] = -INFINITY; }
+  for (size_t i = 0; i < n; i++) {
+    const float *f = x + i * 3;
+    if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
+    r->n_valid++;
+    for (int a = 0; a < 3; a++) {
+      r->sum[a] += f[a];
+      r->sumsq[a] += (double)f[a] * f[a];
+      if (f[a] < r->min[a]) r->min[a] = f[a];
+      if (f[a] > r->max[a]) r->max[a] = f[a];
+    }
+  }
+  r->e.valid_fraction = (double)r->n_valid / (double)s->n_epoch;
+  if (r->n_valid == 0) { r->e.state = KL_STATE_MISSING; return; }
+  for (int a = 0; a < 3; a++) r->e.gravity_mps2[a] = r->sum[a] / (double)r->n_valid;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const float *f = x + i * 3;
+    if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
+    double dx = f[0] - r->e.gravity_mps2[0], dy = f[1] - r->e.gravity_mps2[1], dz = f[2] - r->e.gravity_mps2[2];
+    s->scratch[m++] = sqrt(dx * dx + dy * dy + dz * dz);
+  }
+  r->e.dyn_median_mps2 = median(s->scratch, m);
+}
+
+/* Unbiased autocorrelation of the vertical dynamic acceleration over epochs
+ * k-1..k+1 (those that exist): the step lag is the highest peak in
+ * 0.25-1.2 s; returns the peak value and sets *lag_s and *half (the value at
+ * half the lag). */
+static double step_autocorr(kl_segmenter *s, int64_t k, int64_t last, double *lag_s, double *half) {
+  int64_t first = k > 0 ? k - 1 : 0, end = k + 1 <= last ? k + 1 : last;
+  double g[3] = {0, 0, 0};
+  for (int64_t e = first; e <= end; e++)
+    for (int a = 0; a < 3; a++) g[a] += rec(s, e)->e.gravity_mps2[a];
+  double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+  if (!(gn > 0)) return 0;
+  for (int a = 0; a < 3; a++) g[a] /= gn;
+  size_t n = 0;
+  double mean = 0;
+  for (int64_t e = first; e <= end; e++) {
+    const float *x = epoch_samples(s, e);
+    for (size_t i = 0; i < s->n_epoch; i++) {
+      const float *f = x + i * 3;
+      double v = f[0] * g[0] + f[1] * g[1] + f[2] * g[2];
+      if (isnan(v)) v = 0; /* a rare NaN inside a mostly valid window */
+      s->scratch[n++] = v;
+      mean += v;
+    }
+  }
+  mean /= (double)n;
+  double c0 = 0;
+  for (size_t i = 0; i < n; i++) { s->scratch[i] -= mean; c0 += s->scratch[i] * s->scratch[i]; }
+  c0 /= (double)n;
+  if (!(c0 > 0)) return 0;
+  size_t lo = (size_t)ceil(0.25 * s->c.rate_hz), hi = (size_t)floor(1.2 * s->c.rate_hz);
+  size_t lo_half = lo / 2 ? lo / 2 : 1;
+  if (hi >= n / 2) hi = n / 2;
+  if (hi <= lo) return 0;
+  double *ac = s->scratch + n; /* scratch holds 3 epochs x 3 channels: room after the n samples */
+  for (size_t lag = lo_half; lag <= hi; lag++) {
+    double acc = 0;
+    for (size_t i = 0; i + lag < n; i++) acc += s->scratch[i] * s->scratch[i + lag];
+    ac[lag - lo_half] = acc / (double)(n - lag) / c0;
+  }
+#define AC(l) ac[(l) - lo_half]
+  /* The fundamental period is the FIRST local maximum that is strong enough:
+   * later peaks are its multiples (the stride, or a tremor's harmonics). A
+   * first peak below 0.25 s is a fast oscillation (tremor), not stepping. */
+  size_t period = 0;
+  for (size_t lag = lo_half + 1; lag < hi; lag++)
+    if (AC(lag) >= s->c.walk_min_autocorr && AC(lag) >= AC(lag - 1) && AC(lag) >= AC(lag + 1)) {
+      period = lag;
+      break;
+    }
+  if (period < lo) return 0;
+  size_t hl = period / 2 >= lo_half ? period / 2 : lo_half;
+  *half = AC(hl);
+  *lag_s = (double)period / s->c.rate_hz;
+  return AC(period);
+#undef AC
+}
+
+static void classify(kl_segmenter *s, int64_t k, int64_t last) {
+  epoch_rec *r = rec(s, k);
+  r->classified = 1;
+  if (r->e.valid_fraction < 0.5) { r->e.state = KL_STATE_MISSING; return; }
+  const double *g = r->e.gravity_mps2;
+  double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+  double cosang = gn > 0 ? (g[0] * s->c.vertical_ref[0] + g[1] * s->c.vertical_ref[1] + g[2] * s->c.vertical_ref[2]) / gn : 0;
+  double tilt_deg = acos(cosang > 1 ? 1 : cosang < -1 ? -1 : cosang) * 180.0 / M_PI;
+  if (r->e.dyn_median_mps2 >= s->c.walk_min_mps2) {
+    double lag = 0, half = 1;
+    double ac = step_autocorr(s, k, last, &lag, &half);
+    if (ac >= s->c.walk_min_autocorr && half < 0.2 && tilt_deg < s->c.lying_min_deg) {
+      r->e.state = KL_STATE_WALKING;
+      r->e.step_period_s = lag;
+      r->e.step_autocorr = ac;
+      return;
+    }
+  }
+  if (tilt_deg >= s->c.lying_min_deg) r->e.state = KL_STATE_LYING;
+  else if (r->e.dyn_median_mps2 < s->c.still_max_mps2) r->e.state = KL_STATE_UPRIGHT_STILL;
+  else r->e.state = KL_STATE_OTHER;
+}
+
+/* Evaluate the non-wear window of epochs [start, start + len). */
+static void nonwear_window(kl_segmenter *s, int64_t start, int64_t len) {
+  int axes_quiet = 0;
+  for (int a = 0; a < 3; a++) {
+    double sum = 0, sumsq = 0, mn = INFINITY, mx = -INFINITY;
+    int64_t n = 0;
+    for (int64_t k = start; k < start + len; k++) {
+      epoch_rec *r = rec(s, k);
+      sum += r->sum[a];
+      sumsq += r->sumsq[a];
+      n += r->n_valid;
+      if (r->n_valid) {
+        if (r->min[a] < mn) mn = r->min[a];
+        if (r->max[a] > mx) mx = r->max[a];
+      }
+    }
+    if (n < 2) return; /* all missing: leave as missing */
+    double var = (sumsq - sum * sum / (double)n) / (double)(n - 1);
+    double sd = sqrt(var > 0 ? var : 0);
+    if (sd < s->c.nonwear_sd_mps2 && mx - mn < s->c.nonwear_range_mps2) axes_quiet++;
+  }
+  if (axes_quiet >= 2)
+    for (int64_t k = start; k < start + len; k++)
+      if (rec(s, k)->n_valid) rec(s, k)->nonwear = 1;
+}
+
+/* Records wait in the ring until popped; a caller that pushes a lot before
+ * popping makes it grow rather than lose epochs. */
+static int ensure_room(kl_segmenter *s) {
+  if ((size_t)(s->n_done - s->next_pop) + 2 < s->cap) return KLONOS_OK;
+  size_t cap = s->cap * 2;
+  epoch_rec *recs = calloc(cap, sizeof *recs);
+  if (!recs) return KLONOS_E_NOMEM;
+  for (int64_t k = s->next_pop; k < s->n_done; k++) recs[(size_t)(k % (int64_t)cap)] = *rec(s, k);
+  free(s->recs);
+  s->recs = recs;
+  s->cap = cap;
+  return KLONOS_OK;
+}
+
+static void epoch_completed(kl_segmenter *s, size_t n) {
+  int64_t k = s->n_done;
+  summarise_epoch(s, k, n);
+  s->n_done++;
+  /* Classify the previous epoch now that its successor exists. */
+  if (k >= 1) classify(s, k - 1, k);
+  int64_t W = (int64_t)s->nonwear_epochs;
+  while (s->next_window + W <= s->n_done) {
+    nonwear_window(s, s->next_window, W);
+    s->next_window += (int64_t)s->nonwear_step;
+  }
+}
+
+int kl_segmenter_push(kl_segmenter *s, const float *xyz, size_t frames) {
+  if (!s || (!xyz && frames)) return KLONOS_E_INVAL;
+  if (s->finished) return KLONOS_E_STATE;
+  while (frames) {
+    size_t take = s->n_epoch - s->fill;
+    if (take > frames) take = frames;
+    memcpy(epoch_samples(s, s->n_done) + s->fill * 3, xyz, take * 3 * sizeof(float));
+    s->fill += take;
+    xyz += take * 3;
+    frames -= take;
+    if (s->fill == s->n_epoch) {
+      if (ensure_room(s)) return KLONOS_E_NOMEM;
+      epoch_completed(s, s->n_epoch);
+      s->fill = 0;
+    }
+  }
+  return KLONOS_OK;
+}
+
+int kl_segmenter_finish(kl_segmenter *s) {
+  if (!s) return KLONOS_E_INVAL;
+  if (s->finished) return KLONOS_OK;
+  if (s->fill >= s->n_epoch / 2) {
+    /* pad the partial epoch with NaN so statistics see only real frames */
+    float *x = epoch_samples(s, s->n_done);
+    for (size_t i = s->fill * 3; i < s->n_epoch * 3; i++) x[i] = NAN;
+    if (ensure_room(s)) return KLONOS_E_NOMEM;
+    epoch_completed(s, s->n_epoch);
+  }
+  s->fill = 0;
+  if (s->n_done >= 1) classify(s, s->n_done - 1, s->n_done - 1);
+  int64_t W = (int64_t)s->nonwear_epochs;
+  if (s->n_done < W && s->n_done > 0) {
+    nonwear_window(s, 0, s->n_done); /* shorter than one window: judge it whole */
+  } else if (s->n_done >= W && s->next_window < s->n_done - W + 1) {
+    nonwear_window(s, s->n_done - W, W); /* the tail's last full window */
+  }
+  s->finished = 1;
+  return KLONOS_OK;
+}
+
+int kl_segmenter_pop(kl_segmenter *s, kl_epoch *e) {
+  if (!s || s->next_pop >= s->n_done) return 0;
+  int64_t k = s->next_pop;
+  /* Final once no later non-wear window can still include it. */
+  if (!s->finished && k + (int64_t)s->nonwear_epochs + 1 > s->n_done) return 0;
+  epoch_rec *r = rec(s, k);
+  if (!r->classified) return 0;
+  *e = r->e;
+  if (r->nonwear && e->state != KL_STATE_MISSING) {
+    e->state = KL_STATE_NONWEAR;
+    e->step_period_s = 0;
+  }
+  s->next_pop++;
+  return 1;
+}
