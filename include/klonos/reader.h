@@ -15,6 +15,9 @@ KLONOS_BEGIN_DECLS
 /** Most source channels a recording may describe. */
 #define KLONOS_MAX_SOURCE_CHANNELS 16
 
+/** Notices kept per reader (all are counted in klonos_read_stats.notice_count). */
+#define KLONOS_NOTICES_KEPT 256
+
 /** Most channels in an output frame: acc x,y,z then gyro x,y,z. */
 #define KLONOS_MAX_FRAME_CHANNELS 6
 
@@ -24,8 +27,19 @@ typedef enum klonos_format {
   KLONOS_FORMAT_SNDFILE = 1,/**< anything libsndfile reads (WAV, FLAC, W64, RF64, AIFF, CAF...) */
   KLONOS_FORMAT_OMCONVERT = 2, /**< omconvert WAV (detected automatically; read through libsndfile) */
   KLONOS_FORMAT_CSV = 3,    /**< CSV/TSV text export */
-  KLONOS_FORMAT_CWA = 4     /**< Axivity CWA (AX3, AX6) */
+  KLONOS_FORMAT_CWA = 4,    /**< Axivity CWA (AX3, AX6) */
+  KLONOS_FORMAT_GENEACTIV = 5, /**< GENEActiv .bin (text pages of hex samples) */
+  KLONOS_FORMAT_GT3X = 6,   /**< ActiGraph .gt3x (zip with info.txt and log.bin) */
+  KLONOS_FORMAT_EDF = 7     /**< EDF, EDF+, BDF, BDF+ (read through EDFlib) */
 } klonos_format;
+
+/** How a reader fills seconds the device did not record (ActiGraph idle sleep). */
+typedef enum klonos_gap_fill {
+  KLONOS_GAP_FILL_DEFAULT = 0, /**< the format's convention (gt3x: LAST) */
+  KLONOS_GAP_FILL_NAN = 1,     /**< NaN frames (counted in nan_frames) */
+  KLONOS_GAP_FILL_LAST = 2,    /**< repeat the last sample before the gap */
+  KLONOS_GAP_FILL_ZERO = 3     /**< zero acceleration */
+} klonos_gap_fill;
 
 /** Units of stored values. */
 typedef enum klonos_units {
@@ -56,8 +70,9 @@ typedef struct klonos_reader_options {
   double rate_hz;        /**< output rate; 0 = the file's. Required for CSV without time column */
   double full_scale_g;   /**< full scale of integer PCM when the file does not say; 0 = 8 g */
   double max_gap_s;      /**< timestamp gaps longer than this become NaN frames and are reported (default 1.0) */
-  char columns[128];     /**< CSV columns "[t,]x,y,z[,gx,gy,gz]" by name or 1-based index; "" = auto */
-  uint8_t reserved[64];  /**< room to grow without breaking the ABI; must be zero */
+  char columns[128];     /**< CSV columns "[t,]x,y,z[,gx,gy,gz]" (EDF signals "x,y,z[,gx,gy,gz]") by name or 1-based index; "" = auto */
+  int32_t gap_fill;      /**< klonos_gap_fill for idle-sleep gaps (gt3x); always reported as gaps */
+  uint8_t reserved[60];  /**< room to grow without breaking the ABI; must be zero */
 } klonos_reader_options;
 
 /** Metadata of an open recording. */

@@ -8,7 +8,7 @@
 #include "klonos/reader.h"
 #include "klonos/status.h"
 
-#define KL_NOTICES_KEPT 256
+#define KL_NOTICES_KEPT KLONOS_NOTICES_KEPT
 
 typedef struct klonos_reader_ops {
   const char *name;
@@ -73,5 +73,8 @@ int kl_path_has_ext(const char *path, const char *ext);
 extern const klonos_reader_ops kl_sndfile_ops;
 extern const klonos_reader_ops kl_csv_ops;
 extern const klonos_reader_ops kl_cwa_ops;
+extern const klonos_reader_ops kl_geneactiv_ops;
+extern const klonos_reader_ops kl_gt3x_ops;
+extern const klonos_reader_ops kl_edf_ops;
 
 #endif

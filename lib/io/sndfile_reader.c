@@ -165,7 +165,7 @@ static int open_sf(klonos_reader *r) {
   s->is_float = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE || sub == SF_FORMAT_VORBIS || sub == SF_FORMAT_OPUS;
 
   SF_FORMAT_INFO fi = {.format = s->sfi.format & SF_FORMAT_TYPEMASK};
-  const char *major = sf_command(s->sf, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi) == 0 && fi.extension ? fi.extension : "?";
+  const char *major = sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0 && fi.name ? fi.name : "?";
   snprintf(r->info.format_detail, sizeof r->info.format_detail, "%s (%s)", major, subformat_name(s->sfi.format));
 
   kl_om_meta om;
