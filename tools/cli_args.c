@@ -14,7 +14,8 @@ const char kl_cli_reader_options_help[] =
     "  --columns LIST         CSV columns [t,]x,y,z[,gx,gy,gz] by name or 1-based index\n"
     "  --full-scale G         full scale of integer PCM when the file does not say (default 8)\n"
     "  --max-gap S            timestamp gaps longer than S seconds become NaN and are reported (default 1)\n"
-    "  --input-format F       auto|sndfile|csv|cwa (default auto: detected from content)\n";
+    "  --gaps last|zero|nan   fill of ActiGraph idle-sleep gaps (default last; always reported)\n"
+    "  --input-format F       auto|sndfile|csv|cwa|geneactiv|gt3x|edf (default auto: detected from content)\n";
 
 int kl_cli_parse_double(const char *flag, const char *text, double *out, char *err, size_t errlen) {
   char *end = NULL;
@@ -54,7 +55,7 @@ static int parse_units(const char *v, int *out) {
 
 int kl_cli_reader_option(int argc, char **argv, int i, klonos_reader_options *o, char *err, size_t errlen) {
   static const char *const flags[] = {"--units", "--gyro-units", "--rate", "--columns",
-                                      "--full-scale", "--max-gap", "--input-format"};
+                                      "--full-scale", "--max-gap", "--input-format", "--gaps"};
   for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
     int used_next, missing;
     const char *v = kl_cli_flag_value(argc, argv, i, flags[f], &used_next, &missing);
@@ -110,10 +111,19 @@ int kl_cli_reader_option(int argc, char **argv, int i, klonos_reader_options *o,
       case 6: {
         static const struct { const char *name; int fmt; } fm[] = {
             {"auto", KLONOS_FORMAT_AUTO}, {"sndfile", KLONOS_FORMAT_SNDFILE}, {"wav", KLONOS_FORMAT_SNDFILE},
-            {"csv", KLONOS_FORMAT_CSV}, {"cwa", KLONOS_FORMAT_CWA}};
+            {"csv", KLONOS_FORMAT_CSV}, {"cwa", KLONOS_FORMAT_CWA}, {"geneactiv", KLONOS_FORMAT_GENEACTIV},
+            {"gt3x", KLONOS_FORMAT_GT3X}, {"edf", KLONOS_FORMAT_EDF}};
         for (size_t k = 0; k < sizeof fm / sizeof fm[0]; k++)
           if (strcmp(v, fm[k].name) == 0) { o->format = fm[k].fmt; return taken; }
-        snprintf(err, errlen, "--input-format: '%s' is not one of auto, sndfile, csv, cwa", v);
+        snprintf(err, errlen, "--input-format: '%s' is not one of auto, sndfile, csv, cwa, geneactiv, gt3x, edf", v);
+        return KL_ARG_ERROR;
+      }
+      case 7: {
+        static const struct { const char *name; int fill; } gm[] = {
+            {"last", KLONOS_GAP_FILL_LAST}, {"zero", KLONOS_GAP_FILL_ZERO}, {"nan", KLONOS_GAP_FILL_NAN}};
+        for (size_t k = 0; k < sizeof gm / sizeof gm[0]; k++)
+          if (strcmp(v, gm[k].name) == 0) { o->gap_fill = gm[k].fill; return taken; }
+        snprintf(err, errlen, "--gaps: '%s' is not one of last, zero, nan", v);
         return KL_ARG_ERROR;
       }
     }

@@ -12,7 +12,8 @@
 
 #include "reader_priv.h"
 
-static const klonos_reader_ops *const formats[] = {&kl_cwa_ops, &kl_sndfile_ops, &kl_csv_ops};
+static const klonos_reader_ops *const formats[] = {&kl_cwa_ops, &kl_sndfile_ops, &kl_csv_ops,
+                                                   &kl_geneactiv_ops, &kl_gt3x_ops, &kl_edf_ops};
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
 void klonos_reader_options_default(klonos_reader_options *o) {
@@ -91,7 +92,7 @@ int kl_path_has_ext(const char *path, const char *ext) {
 }
 
 static int check_options(klonos_reader *r, const klonos_reader_options *o) {
-  if (o->format < KLONOS_FORMAT_AUTO || o->format > KLONOS_FORMAT_CWA)
+  if (o->format < KLONOS_FORMAT_AUTO || o->format > KLONOS_FORMAT_EDF)
     return kl_reader_fail(r, KLONOS_E_INVAL, "unknown format code %d", (int)o->format);
   if (o->units != KLONOS_UNITS_AUTO && o->units != KLONOS_UNITS_G && o->units != KLONOS_UNITS_MPS2 &&
       o->units != KLONOS_UNITS_MG)
@@ -104,6 +105,8 @@ static int check_options(klonos_reader *r, const klonos_reader_options *o) {
     return kl_reader_fail(r, KLONOS_E_INVAL, "full scale %g g is out of range (0 = default, up to 1000)", o->full_scale_g);
   if (!isfinite(o->max_gap_s) || o->max_gap_s <= 0.0)
     return kl_reader_fail(r, KLONOS_E_INVAL, "max_gap_s %g must be a positive number of seconds", o->max_gap_s);
+  if (o->gap_fill < KLONOS_GAP_FILL_DEFAULT || o->gap_fill > KLONOS_GAP_FILL_ZERO)
+    return kl_reader_fail(r, KLONOS_E_INVAL, "gap_fill code %d is not a klonos_gap_fill", (int)o->gap_fill);
   if (memchr(o->columns, '\0', sizeof o->columns) == NULL)
     return kl_reader_fail(r, KLONOS_E_INVAL, "columns option is not NUL-terminated");
   for (size_t i = 0; i < sizeof o->reserved; i++)
@@ -143,7 +146,8 @@ static int choose_format(klonos_reader *r) {
   }
   if (!r->ops)
     return kl_reader_fail(r, KLONOS_E_FORMAT,
-                          "not a recognised recording format (expected WAV/FLAC/other libsndfile format, CSV/TSV or Axivity CWA)");
+                          "not a recognised recording format (expected WAV/FLAC/other libsndfile format, CSV/TSV, Axivity CWA, "
+                          "GENEActiv .bin, ActiGraph .gt3x or EDF/BDF)");
   return KLONOS_OK;
 }
 
@@ -253,6 +257,9 @@ const char *klonos_format_name(int format) {
     case KLONOS_FORMAT_OMCONVERT: return "omconvert-wav";
     case KLONOS_FORMAT_CSV: return "csv";
     case KLONOS_FORMAT_CWA: return "cwa";
+    case KLONOS_FORMAT_GENEACTIV: return "geneactiv";
+    case KLONOS_FORMAT_GT3X: return "gt3x";
+    case KLONOS_FORMAT_EDF: return "edf";
     default: return "unknown";
   }
 }
