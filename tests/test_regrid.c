@@ -69,3 +69,13 @@ Test(regrid, time_going_backwards_is_an_error) {
   cr_assert_eq(kl_regrid_push(&g, r, 4.0, v, "line 4"), KLONOS_E_TIME);
   cr_assert(strstr(r->error, "before"));
 }
+
+Test(regrid, absurd_jump_is_an_error_not_a_hang) {
+  klonos_reader *r = fake_reader();
+  kl_regrid g;
+  kl_regrid_init(&g, 3, 100.0, 1.0);
+  float v[3] = {0};
+  cr_assert_eq(kl_regrid_push(&g, r, 0.0, v, "line 2"), KLONOS_OK);
+  cr_assert_eq(kl_regrid_push(&g, r, 1e9, v, "line 3"), KLONOS_E_TIME);
+  cr_assert(strstr(r->error, "line 3") && strstr(r->error, "days"), "%s", r->error);
+}
