@@ -33,7 +33,7 @@ int kl_regrid_push(kl_regrid *g, klonos_reader *r, double t_s, const float *v, c
   double step = t - g->t_prev;
   /* A jump of more than 30 days is a broken clock or a corrupt timestamp,
    * not a gap to fill with hundreds of millions of NaN frames. */
-  if (step > 30.0 * 86400.0)
+  if (step > KL_REGRID_MAX_JUMP_S)
     return kl_reader_fail(r, KLONOS_E_TIME, "%s: timestamps jump forward by %.0f days; refusing to fill such a gap", where,
                           step / 86400.0);
   if (step > g->max_gap_s) {

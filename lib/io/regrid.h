@@ -18,6 +18,10 @@
 
 #include "reader_priv.h"
 
+/* Longest forward jump between consecutive timestamps that is treated as a
+ * gap; anything longer is a broken clock (KLONOS_E_TIME). */
+#define KL_REGRID_MAX_JUMP_S (30.0 * 86400.0)
+
 typedef struct kl_regrid {
   int nch;
   double rate_hz;
