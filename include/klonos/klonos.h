@@ -16,5 +16,7 @@
 #include "klonos/version.h"
 #include "klonos/status.h"
 #include "klonos/reader.h"
+#include "klonos/analyzer.h"
+#include "klonos/synth.h"
 
 #endif
