@@ -1,0 +1,132 @@
+"""The klonos command line as a person uses it: exit codes, messages that
+name the file, JSON that parses, and output failures that are reported.
+
+Environment (set by meson): KLONOS_CLI (the built executable),
+KLONOS_TEST_TMP (scratch folder), KLONOS_REAL_DATA (optional)."""
+import json
+import os
+import struct
+import subprocess
+import tempfile
+import unittest
+import wave
+
+CLI = os.environ.get("KLONOS_CLI", "klonos")
+G = 9.80665
+
+
+def run(*args, **kw):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120, **kw)
+
+
+def write_wav(path, frames=200, rate=100, channels=3, value=4096):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(struct.pack("<h", value) * channels * frames)
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        base = os.environ.get("KLONOS_TEST_TMP") or None
+        if base:
+            os.makedirs(base, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="cli-", dir=base)
+        self.wav = os.path.join(self.dir, "ok.wav")
+        write_wav(self.wav)
+
+    def test_version_and_help(self):
+        r = run("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^klonos \d+\.\d+\.\d+\n$")
+        for args in (["--help"], ["info", "--help"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertIn("Usage: klonos", r.stdout)
+        self.assertIn("--columns", run("info", "--help").stdout)
+
+    def test_usage_errors_exit_2(self):
+        for args in ([], ["frobnicate"], ["info"], ["info", "--rate", "abc", self.wav],
+                     ["info", "--units", "furlongs", self.wav], ["info", "--bogus", self.wav],
+                     ["info", "--rate"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertTrue(r.stderr.strip(), args)
+
+    def test_info_text(self):
+        r = run("info", self.wav)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sample rate   100 Hz", r.stdout)
+        self.assertIn("frames        200", r.stdout)
+        self.assertIn("duration      2.000 s", r.stdout)
+        self.assertIn("full scale    +-8 g", r.stdout)
+
+    def test_info_json(self):
+        r = run("info", "--json", self.wav)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = json.loads(r.stdout)
+        self.assertEqual(d["file"], self.wav)
+        self.assertTrue(d["ok"])
+        self.assertEqual(d["frames"], 200)
+        self.assertEqual(d["sample_rate_hz"], 100)
+        self.assertEqual(d["channels"], ["acc_x", "acc_y", "acc_z"])
+        self.assertEqual(d["clipped"], {"acc_x": 0, "acc_y": 0, "acc_z": 0})
+        self.assertIsNone(d["start_time"])
+        self.assertAlmostEqual(d["duration_s"], 2.0)
+
+    def test_one_bad_file_does_not_stop_the_others(self):
+        missing = os.path.join(self.dir, "missing.wav")
+        empty = os.path.join(self.dir, "empty.csv")
+        open(empty, "w").close()
+        r = run("info", "--json", missing, self.wav, empty)
+        self.assertEqual(r.returncode, 1)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual([l["ok"] for l in lines], [False, True, False])
+        self.assertEqual(lines[0]["error"]["name"], "KLONOS_E_IO")
+        self.assertEqual(lines[2]["error"]["name"], "KLONOS_E_EMPTY")
+        self.assertIn(missing, r.stderr)
+        self.assertIn(empty, r.stderr)
+        self.assertIn("No such file", r.stderr)
+
+    def test_wrong_channel_count_message(self):
+        mono = os.path.join(self.dir, "mono.wav")
+        write_wav(mono, channels=1)
+        r = run("info", mono)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(mono, r.stderr)
+        self.assertIn("1 channel", r.stderr)
+
+    def test_clipping_is_reported(self):
+        clip = os.path.join(self.dir, "clip.wav")
+        write_wav(clip, value=32767, frames=10)
+        d = json.loads(run("info", "--json", clip).stdout)
+        self.assertEqual(d["clipped"], {"acc_x": 10, "acc_y": 10, "acc_z": 10})
+
+    def test_full_disk_is_an_error(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("/dev/full absent")
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([CLI, "info", self.wav], stdout=full, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("cannot write output", r.stderr)
+
+    def test_closed_stdout_is_an_error_not_a_signal(self):
+        files = [self.wav] * 400  # far more output than a pipe buffer holds
+        p = subprocess.Popen([CLI, "info", *files], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        self.assertEqual(p.wait(timeout=60), 3, err)
+        self.assertIn("cannot write output", err)
+
+    def test_input_is_never_modified(self):
+        before = open(self.wav, "rb").read()
+        st = os.stat(self.wav)
+        run("info", "--json", self.wav)
+        self.assertEqual(open(self.wav, "rb").read(), before)
+        self.assertEqual(os.stat(self.wav).st_mtime_ns, st.st_mtime_ns)
+
+
+if __name__ == "__main__":
+    unittest.main()
