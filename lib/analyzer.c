@@ -3,6 +3,7 @@
  * size; everything downstream runs at the analysis rate in fixed blocks, so
  * results do not depend on how the caller chunks the input. */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,8 @@ int klonos_analyzer_open(klonos_analyzer **out, double rate_hz, int nch, const k
   a->block = malloc(sizeof(float) * KL_ANALYZER_BLOCK * (size_t)nch);
   a->acc = malloc(sizeof(float) * KL_ANALYZER_BLOCK * 3);
   if (!a->block || !a->acc) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory");
+  rc = kl_measure_init(a);
+  if (rc) return kl_analyzer_fail(a, rc, "cannot set up the detectors");
   return KLONOS_OK;
 }
 
@@ -101,9 +104,9 @@ void klonos_analyzer_close(klonos_analyzer **pa) {
   klonos_analyzer *a = *pa;
   kl_resampler_destroy(&a->resampler);
   kl_segmenter_destroy(&a->segmenter);
+  kl_measure_free(a);
   free(a->block);
   free(a->acc);
-  free(a->bouts);
   free(a);
   *pa = NULL;
 }
@@ -111,22 +114,17 @@ void klonos_analyzer_close(klonos_analyzer **pa) {
 static int add_epoch_to_bouts(klonos_analyzer *a, const kl_epoch *e) {
   double start = e->start_s, end = e->start_s + a->cfg.epoch_s;
   a->state_s[e->state] += a->cfg.epoch_s;
-  klonos_bout *last = a->n_bouts ? &a->bouts[a->n_bouts - 1] : NULL;
+  klonos_bout *last = a->bouts.n ? (klonos_bout *)a->bouts.items + a->bouts.n - 1 : NULL;
   if (last && last->state == e->state && fabs(last->end_s - start) < 1e-6) {
     last->end_s = end;
   } else {
-    if (a->n_bouts == a->cap_bouts) {
-      size_t cap = a->cap_bouts ? a->cap_bouts * 2 : 64;
-      klonos_bout *b = realloc(a->bouts, cap * sizeof *b);
-      if (!b) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for bouts");
-      a->bouts = b;
-      a->cap_bouts = cap;
-    }
-    last = &a->bouts[a->n_bouts++];
-    memset(last, 0, sizeof *last);
-    last->start_s = start;
-    last->end_s = end;
-    last->state = e->state;
+    klonos_bout b;
+    memset(&b, 0, sizeof b);
+    b.start_s = start;
+    b.end_s = end;
+    b.state = e->state;
+    if (kl_vec_push(&a->bouts, &b)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for bouts");
+    last = (klonos_bout *)a->bouts.items + a->bouts.n - 1;
     a->cadence_sum = 0;
     a->cadence_n = 0;
   }
@@ -140,12 +138,14 @@ static int add_epoch_to_bouts(klonos_analyzer *a, const kl_epoch *e) {
 
 static int drain_epochs(klonos_analyzer *a) {
   kl_epoch e;
-  while (kl_segmenter_pop(a->segmenter, &e))
+  while (kl_segmenter_pop(a->segmenter, &e)) {
     if (add_epoch_to_bouts(a, &e)) return a->status;
+    if (kl_measure_epoch(a, &e)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for results");
+  }
   return KLONOS_OK;
 }
 
-/* Frames at the analysis rate: calibrate, split off acceleration, analyse. */
+/* Frames at the analysis rate: calibrate, keep, detect jerks, segment. */
 static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
   const int nch = a->nch;
   const double g = 9.80665;
@@ -153,14 +153,17 @@ static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
     float *src = f + i * (size_t)nch;
     float *dst = a->acc + i * 3;
     for (int k = 0; k < 3; k++) {
-      float v = src[k];
-      if (a->cfg.apply_calibration) v = (float)((v + a->cfg.calib_offset_g[k] * g) * a->cfg.calib_scale[k]);
-      dst[k] = v;
+      if (a->cfg.apply_calibration) src[k] = (float)((src[k] + a->cfg.calib_offset_g[k] * g) * a->cfg.calib_scale[k]);
+      dst[k] = src[k];
     }
   }
-  int rc = kl_segmenter_push(a->segmenter, a->acc, n);
+  kl_measure_store(a, a->acc, n);
+  int rc = kl_jerk_detector_push(a->jerks, f, n);
+  if (rc) return kl_analyzer_fail(a, rc, "jerk detection failed");
+  rc = kl_segmenter_push(a->segmenter, a->acc, n);
   if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
   a->frames_analysed += (int64_t)n;
+  if (kl_measure_take_jerks(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for events");
   return drain_epochs(a);
 }
 
@@ -208,9 +211,13 @@ int klonos_analyzer_finish(klonos_analyzer *a) {
       if (analyse_block(a, a->block, made)) return a->status;
     }
   }
-  int rc = kl_segmenter_finish(a->segmenter);
+  int rc = kl_jerk_detector_finish(a->jerks);
+  if (rc) return kl_analyzer_fail(a, rc, "jerk detection failed");
+  if (kl_measure_take_jerks(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for events");
+  rc = kl_segmenter_finish(a->segmenter);
   if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
   if (drain_epochs(a)) return a->status;
+  if (kl_measure_finish(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for results");
   a->finished = 1;
   return KLONOS_OK;
 }
@@ -221,19 +228,89 @@ static int need_finished(const klonos_analyzer *a) {
   return a->finished ? KLONOS_OK : KLONOS_E_STATE;
 }
 
-int klonos_analyzer_bout_count(const klonos_analyzer *a, size_t *count) {
+/* Count and indexed copy of a result vector, after finish. */
+static int vec_count(const klonos_analyzer *a, const kl_vec *v, size_t *count) {
   int rc = need_finished(a);
   if (rc || !count) return rc ? rc : KLONOS_E_INVAL;
-  *count = a->n_bouts;
+  *count = v->n;
   return KLONOS_OK;
 }
 
-int klonos_analyzer_bout_get(const klonos_analyzer *a, size_t i, klonos_bout *b) {
+static int vec_get(const klonos_analyzer *a, const kl_vec *v, size_t i, void *out) {
   int rc = need_finished(a);
-  if (rc || !b) return rc ? rc : KLONOS_E_INVAL;
-  if (i >= a->n_bouts) return KLONOS_E_RANGE;
-  *b = a->bouts[i];
+  if (rc || !out) return rc ? rc : KLONOS_E_INVAL;
+  if (i >= v->n) return KLONOS_E_RANGE;
+  memcpy(out, (const char *)v->items + i * v->item_size, v->item_size);
   return KLONOS_OK;
+}
+
+int klonos_analyzer_bout_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->bouts : NULL, n); }
+int klonos_analyzer_bout_get(const klonos_analyzer *a, size_t i, klonos_bout *b) { return vec_get(a, a ? &a->bouts : NULL, i, b); }
+int klonos_analyzer_event_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->events : NULL, n); }
+int klonos_analyzer_event_get(const klonos_analyzer *a, size_t i, klonos_jerk_event *e) { return vec_get(a, a ? &a->events : NULL, i, e); }
+int klonos_analyzer_cluster_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->clusters : NULL, n); }
+int klonos_analyzer_cluster_get(const klonos_analyzer *a, size_t i, klonos_jerk_cluster *c) { return vec_get(a, a ? &a->clusters : NULL, i, c); }
+int klonos_analyzer_tremor_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->tremors : NULL, n); }
+int klonos_analyzer_tremor_get(const klonos_analyzer *a, size_t i, klonos_tremor_episode *t) { return vec_get(a, a ? &a->tremors : NULL, i, t); }
+int klonos_analyzer_sway_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->sway : NULL, n); }
+int klonos_analyzer_sway_get(const klonos_analyzer *a, size_t i, klonos_sway_metrics *m) { return vec_get(a, a ? &a->sway : NULL, i, m); }
+int klonos_analyzer_gait_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->gait : NULL, n); }
+int klonos_analyzer_gait_get(const klonos_analyzer *a, size_t i, klonos_gait_metrics *m) { return vec_get(a, a ? &a->gait : NULL, i, m); }
+
+/* Weighted means of every double field between the first and the last named
+ * one (the structs keep them contiguous), weight per item. */
+#define WEIGHTED_SUMMARY(TYPE, FIRST, LAST, WEIGHT)                                                     \
+  static int summary_##TYPE(const kl_vec *v, TYPE *out) {                                               \
+    memset(out, 0, sizeof *out);                                                                       \
+    if (v->n == 0) return KLONOS_E_NODATA;                                                             \
+    const TYPE *items = v->items;                                                                      \
+    const size_t nf = (offsetof(TYPE, LAST) - offsetof(TYPE, FIRST)) / sizeof(double) + 1;             \
+    double wsum = 0;                                                                                   \
+    for (size_t i = 0; i < v->n; i++) {                                                                \
+      double w = (WEIGHT);                                                                             \
+      const double *src = &items[i].FIRST;                                                             \
+      double *dst = &out->FIRST;                                                                       \
+      for (size_t k = 0; k < nf; k++) dst[k] += w * src[k];                                            \
+      wsum += w;                                                                                       \
+    }                                                                                                  \
+    double *dst = &out->FIRST;                                                                         \
+    for (size_t k = 0; k < nf; k++) dst[k] = wsum > 0 ? dst[k] / wsum : 0;                             \
+    out->start_s = items[0].start_s;                                                                   \
+    out->end_s = items[v->n - 1].end_s;                                                                \
+    out->bouts = (int32_t)v->n;                                                                        \
+    return KLONOS_OK;                                                                                  \
+  }
+
+WEIGHTED_SUMMARY(klonos_sway_metrics, rms_ap_mps2, freq_dispersion, items[i].duration_s)
+WEIGHTED_SUMMARY(klonos_gait_metrics, cadence_spm, ml_range_mps2, (double)items[i].steps)
+
+int klonos_analyzer_sway_summary(const klonos_analyzer *a, klonos_sway_metrics *m) {
+  int rc = need_finished(a);
+  if (rc || !m) return rc ? rc : KLONOS_E_INVAL;
+  rc = summary_klonos_sway_metrics(&a->sway, m);
+  if (rc == KLONOS_OK) {
+    const klonos_sway_metrics *it = a->sway.items;
+    double d = 0;
+    for (size_t i = 0; i < a->sway.n; i++) d += it[i].duration_s;
+    m->duration_s = d; /* the summary's duration is the total measured, not a mean */
+  }
+  return rc;
+}
+
+int klonos_analyzer_gait_summary(const klonos_analyzer *a, klonos_gait_metrics *m) {
+  int rc = need_finished(a);
+  if (rc || !m) return rc ? rc : KLONOS_E_INVAL;
+  rc = summary_klonos_gait_metrics(&a->gait, m);
+  if (rc == KLONOS_OK) {
+    const klonos_gait_metrics *it = a->gait.items;
+    double d = 0;
+    int64_t steps = 0, strides = 0;
+    for (size_t i = 0; i < a->gait.n; i++) { d += it[i].duration_s; steps += it[i].steps; strides += it[i].strides; }
+    m->duration_s = d;
+    m->steps = (int32_t)steps;
+    m->strides = (int32_t)strides;
+  }
+  return rc;
 }
 
 int klonos_analyzer_state_seconds(const klonos_analyzer *a, int state, double *s) {

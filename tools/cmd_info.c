@@ -7,7 +7,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
-#include "json_writer.h"
+#include "util/json_writer.h"
 #include "klonos/klonos.h"
 
 #define READ_CHUNK_FRAMES 65536
@@ -83,7 +83,7 @@ static void print_json(const char *path, const file_report *rep, klonos_reader *
   const klonos_recording_info *in = &rep->info;
   const klonos_read_stats *st = &rep->stats;
   kl_json j;
-  kl_json_init(&j, stdout);
+  kl_json_init(&j);
   kl_json_begin_object(&j, NULL);
   kl_json_string(&j, "file", path);
   kl_json_bool(&j, "ok", 1);
@@ -123,11 +123,12 @@ static void print_json(const char *path, const file_report *rep, klonos_reader *
   kl_json_end_array(&j);
   kl_json_int(&j, "notice_count", st->notice_count);
   kl_json_end_object(&j);
+  kl_cli_print_json(&j);
 }
 
 static void print_json_error(const char *path, int rc, const char *msg) {
   kl_json j;
-  kl_json_init(&j, stdout);
+  kl_json_init(&j);
   kl_json_begin_object(&j, NULL);
   kl_json_string(&j, "file", path);
   kl_json_bool(&j, "ok", 0);
@@ -137,6 +138,7 @@ static void print_json_error(const char *path, int rc, const char *msg) {
   kl_json_string(&j, "message", msg);
   kl_json_end_object(&j);
   kl_json_end_object(&j);
+  kl_cli_print_json(&j);
 }
 
 int kl_cmd_info(int argc, char **argv) {

@@ -6,7 +6,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
-#include "json_writer.h"
+#include "util/json_writer.h"
 #include "pipeline.h"
 
 static const char usage[] =
@@ -40,7 +40,7 @@ static void output(const char *path, const char *fmt, const kl_pipeline_result *
   }
   if (strcmp(fmt, "json") == 0) {
     kl_json j;
-    kl_json_init(&j, stdout);
+    kl_json_init(&j);
     kl_json_begin_object(&j, NULL);
     kl_json_string(&j, "file", path);
     kl_json_bool(&j, "ok", 1);
@@ -67,6 +67,7 @@ static void output(const char *path, const char *fmt, const kl_pipeline_result *
     }
     kl_json_end_array(&j);
     kl_json_end_object(&j);
+    kl_cli_print_json(&j);
     return;
   }
   printf("%s\n", path);

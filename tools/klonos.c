@@ -6,12 +6,16 @@
 
 #include "commands.h"
 #include "klonos/klonos.h"
+#include "util/json_writer.h"
 
 static const char usage[] =
     "Usage: klonos COMMAND [OPTIONS] FILE...\n"
     "Accelerometry measurements of myoclonus and ataxia.\n\n"
     "Commands:\n"
-    "  info       format, channels, rate, duration, start time, clipping, gaps of recordings\n\n"
+    "  analyze    measure jerks, sway, gait and activity; severity scores 0-100 (the main job)\n"
+    "  info       format, channels, rate, duration, start time, clipping, gaps of recordings\n"
+    "  synth      write a synthetic recording with exact ground truth (FILE + FILE.truth.json)\n"
+    "  states     activity-state bouts: lying, upright still, walking, other, non-wear\n\n"
     "Options:\n"
     "  -h, --help     this help (klonos COMMAND --help for a command's options)\n"
     "  -V, --version  print the version\n\n"
@@ -24,6 +28,13 @@ int kl_finish_stdout(int status) {
     return KL_EXIT_OUTPUT;
   }
   return status;
+}
+
+void kl_cli_print_json(struct kl_json *j) {
+  if (j->failed) fputs("{\"error\":\"out of memory while writing JSON\"}", stdout);
+  else fputs(j->buf ? j->buf : "null", stdout);
+  fputc('\n', stdout);
+  kl_json_free(j);
 }
 
 int main(int argc, char **argv) {
@@ -47,6 +58,9 @@ int main(int argc, char **argv) {
     return kl_finish_stdout(KL_EXIT_OK);
   }
   if (strcmp(cmd, "info") == 0) return kl_cmd_info(argc - 1, argv + 1);
+  if (strcmp(cmd, "synth") == 0) return kl_cmd_synth(argc - 1, argv + 1);
+  if (strcmp(cmd, "analyze") == 0) return kl_cmd_analyze(argc - 1, argv + 1);
+  if (strcmp(cmd, "states") == 0) return kl_cmd_states(argc - 1, argv + 1);
   fprintf(stderr, "klonos: unknown command '%s' (see klonos --help)\n", cmd);
   return KL_EXIT_USAGE;
 }

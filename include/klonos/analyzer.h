@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "klonos/attributes.h"
+#include "klonos/reader.h"
 
 KLONOS_BEGIN_DECLS
 
@@ -71,6 +72,147 @@ KLONOS_API int klonos_analyzer_bout_get(const klonos_analyzer *analyzer, size_t 
 /** Seconds spent in @p state (klonos_state) and the analysed duration. */
 KLONOS_API int klonos_analyzer_state_seconds(const klonos_analyzer *analyzer, int state, double *seconds);
 KLONOS_API int klonos_analyzer_duration_s(const klonos_analyzer *analyzer, double *seconds);
+
+/** One myoclonic jerk (docs/myoclonus.md). */
+typedef struct klonos_jerk_event {
+  double onset_s;                 /**< from the first frame */
+  double offset_s;
+  double peak_acc_mps2;           /**< peak |band-passed acceleration| */
+  double peak_jerk_mps3;          /**< peak norm-jerk */
+  double direction[3];            /**< unit vector of the peak acceleration in the body frame (AP, ML, V) */
+  double confidence;              /**< 0..1 */
+  int64_t cluster_id;             /**< -1 isolated, else the cluster's id */
+  int32_t state;                  /**< klonos_state at the onset */
+  int32_t reserved_i;
+} klonos_jerk_event;
+
+/** A cluster ("storm") of jerks 0.2-1.5 s apart. */
+typedef struct klonos_jerk_cluster {
+  int64_t id;
+  double start_s, end_s;
+  int32_t count;
+  int32_t reserved_i;
+} klonos_jerk_cluster;
+
+/** A rhythmic tremor episode (reported instead of jerks). */
+typedef struct klonos_tremor_episode {
+  double start_s, end_s;
+  double freq_hz;                 /**< power-weighted mean peak frequency */
+  double amp_mps2;                /**< amplitude (peak) of the oscillation */
+} klonos_tremor_episode;
+
+/** Sway of one quiet-upright bout (or the recording's duration-weighted
+ * summary). Definitions and sources: docs/sway.md. */
+typedef struct klonos_sway_metrics {
+  double start_s, end_s, duration_s;
+  double rms_ap_mps2, rms_ml_mps2, rms_mps2;
+  double range_ap_mps2, range_ml_mps2, range_mps2;
+  double mean_distance_mps2;
+  double path_mps2;               /**< path length of the AP-ML acceleration trajectory */
+  double path_per_s_mps3;
+  double mean_velocity_mps;       /**< of the integrated, detrended acceleration */
+  double jerk_m2ps5;              /**< Mancini 2012 JERK: 1/2 integral of (dAP/dt)^2 + (dML/dt)^2 dt over the bout */
+  double jerk_per_s_m2ps6;        /**< the same per second of bout: compares bouts of different length */
+  double ellipse_area_m2ps4;      /**< 95 % confidence ellipse (Prieto 1996) */
+  double prediction_ellipse_area_m2ps4; /**< 95 % prediction ellipse (Schubert & Kirchner 2014) */
+  double mean_freq_hz;
+  double total_power_m2ps4;       /**< 0.15-5 Hz, AP + ML */
+  double f50_hz, f95_hz, centroid_freq_hz, freq_dispersion;
+  int32_t bouts;                  /**< 1 for a bout; bouts pooled in a summary */
+  int32_t reserved_i;
+  uint8_t reserved[32];
+} klonos_sway_metrics;
+
+/** Gait of one walking bout (or the recording's step-weighted summary).
+ * Definitions and sources: docs/gait.md. */
+typedef struct klonos_gait_metrics {
+  double start_s, end_s, duration_s;
+  int32_t steps, strides;
+  double cadence_spm, step_time_s, stride_time_s, stride_time_cv, step_time_asymmetry;
+  double step_regularity_v, stride_regularity_v, step_symmetry_v;
+  double step_regularity_ap, stride_regularity_ap, step_symmetry_ap;
+  double harmonic_ratio_v, harmonic_ratio_ap, harmonic_ratio_ml;
+  double ml_rms_mps2, ml_range_mps2;
+  int32_t bouts;
+  int32_t reserved_i;
+  uint8_t reserved[32];
+} klonos_gait_metrics;
+
+/** Jerk events, clusters and tremor episodes in time order (after finish). */
+KLONOS_API int klonos_analyzer_event_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_event_get(const klonos_analyzer *analyzer, size_t index, klonos_jerk_event *event);
+KLONOS_API int klonos_analyzer_cluster_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_cluster_get(const klonos_analyzer *analyzer, size_t index, klonos_jerk_cluster *cluster);
+KLONOS_API int klonos_analyzer_tremor_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_tremor_get(const klonos_analyzer *analyzer, size_t index, klonos_tremor_episode *episode);
+
+/** Sway per quiet-upright bout of at least 10 s, and the duration-weighted
+ * summary (KLONOS_E_NODATA when no bout qualified). Long bouts are measured
+ * in pieces of at most 10 minutes. */
+KLONOS_API int klonos_analyzer_sway_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_sway_get(const klonos_analyzer *analyzer, size_t index, klonos_sway_metrics *metrics);
+KLONOS_API int klonos_analyzer_sway_summary(const klonos_analyzer *analyzer, klonos_sway_metrics *metrics);
+
+/** Gait per walking bout of at least 6 steps / 5 s, and the step-weighted
+ * summary (KLONOS_E_NODATA when no bout qualified). */
+KLONOS_API int klonos_analyzer_gait_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_gait_get(const klonos_analyzer *analyzer, size_t index, klonos_gait_metrics *metrics);
+KLONOS_API int klonos_analyzer_gait_summary(const klonos_analyzer *analyzer, klonos_gait_metrics *metrics);
+
+/** Severity scores, 0 (no sign) .. 100; NaN when a component had no data
+ * (docs/scores.md gives every mapping and its reference values). */
+typedef struct klonos_scores {
+  double motor;                   /**< mean of the available components */
+  double myoclonus;               /**< jerk rate per minute of wear x sqrt(median amplitude / 3 m/s^2) */
+  double stance;                  /**< truncal sway in quiet sitting/standing */
+  double gait;                    /**< regularity, harmonic ratio, stride-time CV, lateral sway */
+  int32_t components_used;        /**< bit mask: 1 myoclonus, 2 stance, 4 gait */
+  int32_t reserved_i;
+  double wear_s;                  /**< time worn (not non-wear, not missing) */
+  double events_per_min;          /**< jerks per minute of wear */
+  double amp_median_mps2;         /**< median jerk amplitude (NaN without jerks) */
+  uint8_t reserved[32];
+} klonos_scores;
+
+/** Scores of the whole recording. */
+KLONOS_API int klonos_analyzer_scores(const klonos_analyzer *analyzer, klonos_scores *scores);
+
+/** Scores of one score epoch (a fixed window, default 60 s). */
+typedef struct klonos_epoch_scores {
+  double start_s, end_s;
+  double wear_s, upright_still_s, walking_s, lying_s;
+  int64_t events;                 /**< jerks with their onset in the epoch */
+  double myoclonus, stance, gait, motor; /**< NaN when the epoch has no data for it */
+  uint8_t reserved[32];
+} klonos_epoch_scores;
+
+/** Number of score epochs of @p epoch_s seconds (>= 1) and epoch @p index. */
+KLONOS_API int klonos_analyzer_epoch_count(const klonos_analyzer *analyzer, double epoch_s, size_t *count);
+KLONOS_API int klonos_analyzer_epoch_get(const klonos_analyzer *analyzer, double epoch_s, size_t index,
+                                         klonos_epoch_scores *scores);
+
+/** What the report says about where the frames came from (all optional). */
+typedef struct klonos_report_context {
+  const char *file;                         /**< printed as "file"; NULL for in-memory samples */
+  const klonos_recording_info *info;        /**< from klonos_reader_info(), or NULL */
+  const klonos_read_stats *stats;           /**< from klonos_reader_stats(), or NULL */
+  const struct klonos_calibration *calibration; /**< NULL when calibration was not requested */
+  int32_t calibration_status;               /**< what klonos_calibrator_fit() returned */
+  int32_t include_events;                   /**< 1: add the "events", "clusters" and "tremor" arrays */
+  double score_epoch_s;                     /**< per-epoch scores every this many seconds (0 = 60) */
+  uint8_t reserved[32];
+} klonos_report_context;
+
+/**
+ * The canonical JSON report of a finished analysis (the document `klonos
+ * analyze --format json` prints and Python's Result.to_dict() returns; keys
+ * in docs/report.md). Writes at most @p capacity bytes including the NUL;
+ * *needed receives the full length + 1, so call once with capacity 0 to size
+ * the buffer. @return KLONOS_OK, KLONOS_E_RANGE when the buffer was too
+ * small (nothing useful written), KLONOS_E_STATE before finish, KLONOS_E_NOMEM.
+ */
+KLONOS_API int klonos_analyzer_report_json(const klonos_analyzer *analyzer, const klonos_report_context *context,
+                                           char *buffer, size_t capacity, size_t *needed);
 
 /** Last error message of the handle ("" when none). Never NULL. */
 KLONOS_API const char *klonos_analyzer_error(const klonos_analyzer *analyzer);

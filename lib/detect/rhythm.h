@@ -1,0 +1,66 @@
+/* Private: periodic context (walking) for the jerk detector.
+ *
+ * The detector summarises the band-passed signal in short blocks (default
+ * 40 ms): the largest norm-jerk and the largest |a_bp| of each block, the
+ * "envelopes". Walking makes them periodic at the step period.
+ *
+ * Period: the unbiased autocorrelation (Moe-Nilssen & Helbostad 2004,
+ * kl_autocorr_unbiased) of the band-passed acceleration vector, averaged in
+ * ~40 ms blocks, over a window (default 6 s) centred on the point of
+ * interest: the per-axis autocorrelations weighted by the axis variances,
+ * i.e. sum_t a(t).a(t+L) normalised, which does not depend on the sensor's
+ * orientation. The highest peak at a lag between step_min_s and step_max_s,
+ * reaching step_min_autocorr, is the period (its half when that is almost
+ * as periodic: the step, not the stride). The unbiased estimate weights the
+ * walking part of a window that straddles the start of a bout by its
+ * variance, so the first steps are already seen as periodic.
+ *
+ * Comb reference: for a block k and period T the signal one and two
+ * periods before and after, each the largest envelope value within
+ * +-step_tolerance x T: ref = max(min(M(k-T), M(k-2T)), min(M(k+T), M(k+2T))).
+ * A transient that is no larger than a few times what the same phase of
+ * the neighbouring steps holds is part of the gait (heel strike); one that
+ * stands out from it breaks the rhythm. Requiring two periods on one side
+ * keeps a lone other jerk one period away from hiding this one, and the
+ * side maximum keeps the first and last steps of a bout in the train. */
+#ifndef KLONOS_DETECT_RHYTHM_H
+#define KLONOS_DETECT_RHYTHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/jerk.h"
+
+typedef struct kl_rhythm kl_rhythm;
+
+/* nd: frames per envelope block; keep: blocks remembered (a ring). */
+int kl_rhythm_create(kl_rhythm **out, const kl_jerk_config *c, double fs_hz, size_t nd, size_t keep);
+void kl_rhythm_destroy(kl_rhythm **r);
+
+/* Block k (blocks come in order 0, 1, 2 ...): the largest norm-jerk and
+ * |a_bp| and the mean a_bp per axis; NaN marks a block touching a gap. */
+void kl_rhythm_push(kl_rhythm *r, float env_j, float env_a, const float mean[3]);
+
+/* Period (in blocks) of the window centred on block kc using blocks up to
+ * `horizon` (inclusive). 1 = periodic (*period, *acorr set), 0 = not. */
+int kl_rhythm_analyse(kl_rhythm *r, int64_t kc, int64_t horizon, double *period, double *acorr);
+
+/* Comb reference of the norm-jerk (which = 0) or |a_bp| (which = 1)
+ * envelope for block k, period in blocks, blocks up to `horizon`.
+ * NaN when neither side has both periods available. */
+double kl_rhythm_ref(const kl_rhythm *r, int64_t k, double period, int64_t horizon, int which);
+
+/* Aligned reference for a candidate transient whose envelope blocks are
+ * kp - core .. kp + core: for each of the steps one and two periods before
+ * and after, the lag within +-25% (+-35% two periods away) of the period
+ * that best matches the |a_bp| envelope around the candidate (its core
+ * excluded, +-0.3 s of context; least sum of squared differences) aligns
+ * that step on the candidate's phase of the gait cycle, however irregular
+ * the steps. *ref_j and *ref_a receive the largest norm-jerk and |a_bp| of
+ * those aligned cores. 1 = done (at least two steps found), 0 = not. */
+int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double period, int64_t horizon, double *ref_j,
+                      double *ref_a);
+
+int64_t kl_rhythm_analyses(const kl_rhythm *r);
+
+#endif
