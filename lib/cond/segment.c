@@ -16,6 +16,9 @@ typedef struct epoch_rec {
   int64_t n_valid;
   int nonwear;
   int classified; /* walking/still/... decided (needs the next epoch) */
+  int tilt_pending; /* upright vs lying is decided at pop, with the best vertical known then */
+  double cum_vert[3]; /* sum of walking epochs' gravity directions up to this epoch */
+  int64_t cum_walk;   /* walking epochs up to this epoch */
 } epoch_rec;
 
 struct kl_segmenter {
@@ -33,6 +36,8 @@ struct kl_segmenter {
   int64_t next_pop;        /* next epoch index to hand out */
   int64_t next_window;     /* start epoch of the next non-wear window to evaluate */
   double *scratch;         /* n_epoch * 3 doubles for medians / autocorrelation */
+  double walk_vert[3];     /* running sum of walking epochs' unit gravity vectors */
+  int64_t walk_n;
   int finished;
 };
 
@@ -204,24 +209,52 @@ static double step_autocorr(kl_segmenter *s, int64_t k, int64_t last, double *la
 static void classify(kl_segmenter *s, int64_t k, int64_t last) {
   epoch_rec *r = rec(s, k);
   r->classified = 1;
-  if (r->e.valid_fraction < 0.5) { r->e.state = KL_STATE_MISSING; return; }
-  const double *g = r->e.gravity_mps2;
-  double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
-  double cosang = gn > 0 ? (g[0] * s->c.vertical_ref[0] + g[1] * s->c.vertical_ref[1] + g[2] * s->c.vertical_ref[2]) / gn : 0;
-  double tilt_deg = acos(cosang > 1 ? 1 : cosang < -1 ? -1 : cosang) * 180.0 / M_PI;
-  if (r->e.dyn_median_mps2 >= s->c.walk_min_mps2) {
-    double lag = 0, half = 1;
-    double ac = step_autocorr(s, k, last, &lag, &half);
-    if (ac >= s->c.walk_min_autocorr && half < 0.2 && tilt_deg < s->c.lying_min_deg) {
-      r->e.state = KL_STATE_WALKING;
-      r->e.step_period_s = lag;
-      r->e.step_autocorr = ac;
-      return;
+  if (r->e.valid_fraction < 0.5) {
+    r->e.state = KL_STATE_MISSING;
+  } else {
+    int walking = 0;
+    if (r->e.dyn_median_mps2 >= s->c.walk_min_mps2) {
+      double lag = 0, half = 1;
+      double ac = step_autocorr(s, k, last, &lag, &half);
+      if (ac >= s->c.walk_min_autocorr && half < 0.2) {
+        r->e.state = KL_STATE_WALKING;
+        r->e.step_period_s = lag;
+        r->e.step_autocorr = ac;
+        walking = 1;
+      }
+    }
+    if (walking) {
+      /* Walking is upright: its gravity direction is the body's vertical. */
+      const double *g = r->e.gravity_mps2;
+      double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+      if (gn > 0) {
+        for (int a = 0; a < 3; a++) s->walk_vert[a] += g[a] / gn;
+        s->walk_n++;
+      }
+    } else {
+      r->e.state = r->e.dyn_median_mps2 < s->c.still_max_mps2 ? KL_STATE_UPRIGHT_STILL : KL_STATE_OTHER;
+      r->tilt_pending = 1;
     }
   }
-  if (tilt_deg >= s->c.lying_min_deg) r->e.state = KL_STATE_LYING;
-  else if (r->e.dyn_median_mps2 < s->c.still_max_mps2) r->e.state = KL_STATE_UPRIGHT_STILL;
-  else r->e.state = KL_STATE_OTHER;
+  memcpy(r->cum_vert, s->walk_vert, sizeof r->cum_vert);
+  r->cum_walk = s->walk_n;
+}
+
+/* The body's vertical for epoch k: the mean gravity direction of the walking
+ * epochs classified up to k + window - 1 (at least 5 of them), else the
+ * vertical the axes/placement state. Taken from the epoch records, not from
+ * the running sum, so the answer does not depend on how frames were chunked. */
+static void vertical_for(const kl_segmenter *s, int64_t k, double v[3]) {
+  int64_t j = k + (int64_t)s->nonwear_epochs - 1;
+  if (j >= s->n_done) j = s->n_done - 1;
+  while (j > k && !s->recs[(size_t)(j % (int64_t)s->cap)].classified) j--;
+  const epoch_rec *r = &s->recs[(size_t)(j % (int64_t)s->cap)];
+  double n = sqrt(r->cum_vert[0] * r->cum_vert[0] + r->cum_vert[1] * r->cum_vert[1] + r->cum_vert[2] * r->cum_vert[2]);
+  if (r->cum_walk >= 5 && n > 0) {
+    for (int a = 0; a < 3; a++) v[a] = r->cum_vert[a] / n;
+  } else {
+    memcpy(v, s->c.vertical_ref, 3 * sizeof(double));
+  }
 }
 
 /* Evaluate the non-wear window of epochs [start, start + len). */
@@ -326,6 +359,14 @@ int kl_segmenter_pop(kl_segmenter *s, kl_epoch *e) {
   epoch_rec *r = rec(s, k);
   if (!r->classified) return 0;
   *e = r->e;
+  if (r->tilt_pending) {
+    double v[3];
+    vertical_for(s, k, v);
+    const double *g = e->gravity_mps2;
+    double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+    double c = gn > 0 ? (g[0] * v[0] + g[1] * v[1] + g[2] * v[2]) / gn : 0;
+    if (acos(c > 1 ? 1 : c < -1 ? -1 : c) * 180.0 / M_PI >= s->c.lying_min_deg) e->state = KL_STATE_LYING;
+  }
   if (r->nonwear && e->state != KL_STATE_MISSING) {
     e->state = KL_STATE_NONWEAR;
     e->step_period_s = 0;
