@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "klonos/reader.h"
+#include "dsp/butterworth.h"
+#include "dsp/filtfilt.h"
 #include "klonos/status.h"
 
 #define MG_MPS2 (KLONOS_STANDARD_GRAVITY_MPS2 / 1000.0)
@@ -37,6 +39,8 @@ struct kl_segmenter {
   int64_t next_window;     /* start epoch of the next non-wear window to evaluate */
   double *scratch;         /* n_epoch * 3 doubles for medians / autocorrelation */
   double walk_vert[3];     /* running sum of walking epochs' unit gravity vectors */
+  kl_sos_design step_band; /* 0.5-5 Hz band-pass for the step-rhythm test */
+  int has_step_band;
   int64_t walk_n;
   int finished;
 };
@@ -72,6 +76,7 @@ int kl_segmenter_create(kl_segmenter **out, const kl_segment_config *c) {
   if (!s) return KLONOS_E_NOMEM;
   s->c = *c;
   for (int i = 0; i < 3; i++) s->c.vertical_ref[i] /= vn;
+  s->has_step_band = kl_butter_bandpass(&s->step_band, 2, 0.5, fmin(5.0, 0.4 * c->rate_hz), c->rate_hz) == KLONOS_OK;
   s->n_epoch = n_epoch;
   s->nonwear_epochs = (size_t)llround(c->nonwear_window_s / c->epoch_s);
   s->nonwear_step = s->nonwear_epochs / 60 ? s->nonwear_epochs / 60 : 1;
@@ -174,8 +179,15 @@ static double step_autocorr(kl_segmenter *s, int64_t k, int64_t last, double *la
     }
   }
   mean /= (double)n;
+  for (size_t i = 0; i < n; i++) s->scratch[i] -= mean;
+  /* Posture drifts and carrying things add slow trends that swamp the step
+   * rhythm in the raw signal: band-pass 0.5-5 Hz (zero-phase) first, a band
+   * holding every step frequency from 50 to 300 steps/min. */
+  double *filtered = s->scratch + 2 * n;
+  if (s->has_step_band && kl_sos_filtfilt_d(&s->step_band, s->scratch, filtered, n, 1) == KLONOS_OK)
+    memcpy(s->scratch, filtered, n * sizeof(double));
   double c0 = 0;
-  for (size_t i = 0; i < n; i++) { s->scratch[i] -= mean; c0 += s->scratch[i] * s->scratch[i]; }
+  for (size_t i = 0; i < n; i++) c0 += s->scratch[i] * s->scratch[i];
   c0 /= (double)n;
   if (!(c0 > 0)) return 0;
   size_t lo = (size_t)ceil(0.25 * s->c.rate_hz), hi = (size_t)floor(1.2 * s->c.rate_hz);
