@@ -12,12 +12,13 @@
  *   2. dominant step period from the unbiased autocorrelation of V
  *      (Moe-Nilssen & Helbostad 2004, J Biomech 37:121);
  *   3. step events: peaks of V low-passed at 1.5 x the step frequency (one
- *      per step, at least 0.6 step periods apart), each refined to the
- *      largest peak of V low-passed at 4 x the step frequency within
- *      +-0.3 step periods, with parabolic sub-sample interpolation. The event
- *      is the trunk's vertical loading peak, which follows the foot's
- *      initial contact by a short delay (docs/gait.md gives the measured
- *      delay against reference initial contacts);
+ *      per step, at least 0.6 step periods apart, at least 30% of the
+ *      typical peak, or the low peak of a limp that splits a double gap),
+ *      each refined to the largest sample of V low-passed at 4 x the step
+ *      frequency within +-0.3 step periods, with parabolic sub-sample
+ *      interpolation. The event is the trunk's vertical loading peak, which
+ *      follows the foot's initial contact by a short delay (docs/gait.md
+ *      gives the measured delay against reference initial contacts);
  *   4. step intervals within 0.5-1.5 x their median are "valid"; strides
  *      (t[i+2] - t[i]) are made of two valid consecutive steps. Cadence,
  *      step/stride time, stride-time CV and step-time asymmetry from them;
