@@ -10,6 +10,7 @@
 #include "klonos/version.h"
 #include "score/score.h"
 #include "util/json_writer.h"
+#include "util/metric_fields.h"
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -257,45 +258,50 @@ static void write_myoclonus(kl_json *j, const klonos_analyzer *a, const klonos_s
   kl_json_end_object(j);
 }
 
-static void write_sway_fields(kl_json *j, const klonos_sway_metrics *m) {
-  kl_json_number(j, "rms_ap_mps2", m->rms_ap_mps2);
-  kl_json_number(j, "rms_ml_mps2", m->rms_ml_mps2);
-  kl_json_number(j, "rms_mps2", m->rms_mps2);
-  kl_json_number(j, "range_ap_mps2", m->range_ap_mps2);
-  kl_json_number(j, "range_ml_mps2", m->range_ml_mps2);
-  kl_json_number(j, "mean_distance_mps2", m->mean_distance_mps2);
-  kl_json_number(j, "path_mps2", m->path_mps2);
-  kl_json_number(j, "path_per_s_mps3", m->path_per_s_mps3);
-  kl_json_number(j, "mean_velocity_mps", m->mean_velocity_mps);
-  kl_json_number(j, "jerk_m2ps5", m->jerk_m2ps5);
-  kl_json_number(j, "jerk_per_s_m2ps6", m->jerk_per_s_m2ps6);
-  kl_json_number(j, "ellipse_area_m2ps4", m->ellipse_area_m2ps4);
-  kl_json_number(j, "prediction_ellipse_area_m2ps4", m->prediction_ellipse_area_m2ps4);
-  kl_json_number(j, "mean_freq_hz", m->mean_freq_hz);
-  kl_json_number(j, "total_power_m2ps4", m->total_power_m2ps4);
-  kl_json_number(j, "f50_hz", m->f50_hz);
-  kl_json_number(j, "f95_hz", m->f95_hz);
-  kl_json_number(j, "centroid_freq_hz", m->centroid_freq_hz);
-  kl_json_number(j, "freq_dispersion", m->freq_dispersion);
+static void write_fields(kl_json *j, const void *m, const kl_metric_field *f, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (f[i].is_int) kl_json_int(j, f[i].name, (int64_t)kl_metric_value(m, &f[i]));
+    else kl_json_number(j, f[i].name, kl_metric_value(m, &f[i]));
+  }
 }
 
-static void write_gait_fields(kl_json *j, const klonos_gait_metrics *m) {
-  kl_json_int(j, "steps", m->steps);
-  kl_json_number(j, "cadence_spm", m->cadence_spm);
-  kl_json_number(j, "step_time_s", m->step_time_s);
-  kl_json_number(j, "stride_time_s", m->stride_time_s);
-  kl_json_number(j, "stride_time_cv", m->stride_time_cv);
-  kl_json_number(j, "step_time_asymmetry", m->step_time_asymmetry);
-  kl_json_number(j, "step_regularity", m->step_regularity_v);
-  kl_json_number(j, "stride_regularity", m->stride_regularity_v);
-  kl_json_number(j, "step_symmetry", m->step_symmetry_v);
-  kl_json_number(j, "step_regularity_ap", m->step_regularity_ap);
-  kl_json_number(j, "stride_regularity_ap", m->stride_regularity_ap);
-  kl_json_number(j, "harmonic_ratio_v", m->harmonic_ratio_v);
-  kl_json_number(j, "harmonic_ratio_ap", m->harmonic_ratio_ap);
-  kl_json_number(j, "harmonic_ratio_ml", m->harmonic_ratio_ml);
-  kl_json_number(j, "ml_rms_mps2", m->ml_rms_mps2);
-  kl_json_number(j, "ml_range_mps2", m->ml_range_mps2);
+static void write_sway_fields(kl_json *j, const klonos_sway_metrics *m) { write_fields(j, m, kl_sway_fields, kl_sway_field_count); }
+static void write_gait_fields(kl_json *j, const klonos_gait_metrics *m) { write_fields(j, m, kl_gait_fields, kl_gait_field_count); }
+
+/* Per-bout lists: activity bouts, and every measured sway and gait bout. */
+static void write_bouts(kl_json *j, const klonos_analyzer *a) {
+  kl_json_begin_array(j, "bouts");
+  const klonos_bout *b = a->bouts.items;
+  for (size_t i = 0; i < a->bouts.n; i++) {
+    kl_json_begin_object(j, NULL);
+    kl_json_number(j, "start_s", b[i].start_s);
+    kl_json_number(j, "end_s", b[i].end_s);
+    kl_json_string(j, "state", klonos_state_name(b[i].state));
+    kl_json_end_object(j);
+  }
+  kl_json_end_array(j);
+  kl_json_begin_array(j, "sway_bouts");
+  const klonos_sway_metrics *s = a->sway.items;
+  for (size_t i = 0; i < a->sway.n; i++) {
+    kl_json_begin_object(j, NULL);
+    kl_json_number(j, "start_s", s[i].start_s);
+    kl_json_number(j, "end_s", s[i].end_s);
+    write_sway_fields(j, &s[i]);
+    kl_json_number(j, "score", kl_score_stance(&s[i]));
+    kl_json_end_object(j);
+  }
+  kl_json_end_array(j);
+  kl_json_begin_array(j, "gait_bouts");
+  const klonos_gait_metrics *g = a->gait.items;
+  for (size_t i = 0; i < a->gait.n; i++) {
+    kl_json_begin_object(j, NULL);
+    kl_json_number(j, "start_s", g[i].start_s);
+    kl_json_number(j, "end_s", g[i].end_s);
+    write_gait_fields(j, &g[i]);
+    kl_json_number(j, "score", kl_score_gait(&g[i]));
+    kl_json_end_object(j);
+  }
+  kl_json_end_array(j);
 }
 
 static void write_sway(kl_json *j, const klonos_analyzer *a, double score) {
@@ -430,7 +436,8 @@ int klonos_analyzer_report_json(const klonos_analyzer *a, const klonos_report_co
     write_epoch(&j, &es);
   }
   kl_json_end_array(&j);
-  if (ctx && ctx->include_events) write_events(&j, a);
+  if (ctx && (ctx->include & KLONOS_REPORT_EVENTS)) write_events(&j, a);
+  if (ctx && (ctx->include & KLONOS_REPORT_BOUTS)) write_bouts(&j, a);
   kl_json_end_object(&j);
   if (j.failed) {
     kl_json_free(&j);

@@ -165,7 +165,7 @@ static char *json_report(const char *path, const kl_pipeline_result *r, const sh
   ctx.stats = &r->stats;
   ctx.calibration = r->calibration_status == 1 ? NULL : &r->calibration;
   ctx.calibration_status = r->calibration_status;
-  ctx.include_events = sh->include_events;
+  ctx.include = sh->include_events ? KLONOS_REPORT_EVENTS : 0;
   ctx.score_epoch_s = sh->score_epoch_s;
   size_t need = 0;
   int rc = klonos_analyzer_report_json(r->analyzer, &ctx, NULL, 0, &need);

@@ -9,6 +9,9 @@ int kl_cmd_info(int argc, char **argv);
 int kl_cmd_synth(int argc, char **argv);
 int kl_cmd_states(int argc, char **argv);
 int kl_cmd_analyze(int argc, char **argv);
+int kl_cmd_events(int argc, char **argv);
+int kl_cmd_sway(int argc, char **argv);
+int kl_cmd_gait(int argc, char **argv);
 
 /* Check stdout after writing: a closed pipe or a full disk must not pass
  * silently. Returns @p status, or KL_EXIT_OUTPUT with a message on stderr. */

@@ -15,6 +15,9 @@ static const char usage[] =
     "  analyze    measure jerks, sway, gait and activity; severity scores 0-100 (the main job)\n"
     "  info       format, channels, rate, duration, start time, clipping, gaps of recordings\n"
     "  synth      write a synthetic recording with exact ground truth (FILE + FILE.truth.json)\n"
+    "  events     one row per myoclonic jerk (CSV/JSON for other tools), tremor episodes\n"
+    "  sway       truncal sway per quiet-upright bout and summary\n"
+    "  gait       gait per walking bout and summary\n"
     "  states     activity-state bouts: lying, upright still, walking, other, non-wear\n\n"
     "Options:\n"
     "  -h, --help     this help (klonos COMMAND --help for a command's options)\n"
@@ -60,6 +63,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "info") == 0) return kl_cmd_info(argc - 1, argv + 1);
   if (strcmp(cmd, "synth") == 0) return kl_cmd_synth(argc - 1, argv + 1);
   if (strcmp(cmd, "analyze") == 0) return kl_cmd_analyze(argc - 1, argv + 1);
+  if (strcmp(cmd, "events") == 0) return kl_cmd_events(argc - 1, argv + 1);
+  if (strcmp(cmd, "sway") == 0) return kl_cmd_sway(argc - 1, argv + 1);
+  if (strcmp(cmd, "gait") == 0) return kl_cmd_gait(argc - 1, argv + 1);
   if (strcmp(cmd, "states") == 0) return kl_cmd_states(argc - 1, argv + 1);
   fprintf(stderr, "klonos: unknown command '%s' (see klonos --help)\n", cmd);
   return KL_EXIT_USAGE;

@@ -191,6 +191,12 @@ KLONOS_API int klonos_analyzer_epoch_count(const klonos_analyzer *analyzer, doub
 KLONOS_API int klonos_analyzer_epoch_get(const klonos_analyzer *analyzer, double epoch_s, size_t index,
                                          klonos_epoch_scores *scores);
 
+/** Optional parts of the JSON report. */
+typedef enum klonos_report_part {
+  KLONOS_REPORT_EVENTS = 1,       /**< "events", "clusters", "tremor": every jerk, cluster and tremor episode */
+  KLONOS_REPORT_BOUTS = 2         /**< "bouts" (activity states), "sway_bouts", "gait_bouts": metrics per bout */
+} klonos_report_part;
+
 /** What the report says about where the frames came from (all optional). */
 typedef struct klonos_report_context {
   const char *file;                         /**< printed as "file"; NULL for in-memory samples */
@@ -198,7 +204,7 @@ typedef struct klonos_report_context {
   const klonos_read_stats *stats;           /**< from klonos_reader_stats(), or NULL */
   const struct klonos_calibration *calibration; /**< NULL when calibration was not requested */
   int32_t calibration_status;               /**< what klonos_calibrator_fit() returned */
-  int32_t include_events;                   /**< 1: add the "events", "clusters" and "tremor" arrays */
+  int32_t include;                          /**< bit mask of klonos_report_part: optional arrays to add */
   double score_epoch_s;                     /**< per-epoch scores every this many seconds (0 = 60) */
   uint8_t reserved[32];
 } klonos_report_context;

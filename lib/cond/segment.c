@@ -354,9 +354,11 @@ int kl_segmenter_finish(kl_segmenter *s) {
   s->fill = 0;
   if (s->n_done >= 1) classify(s, s->n_done - 1, s->n_done - 1);
   int64_t W = (int64_t)s->nonwear_epochs;
-  if (s->n_done < W && s->n_done > 0) {
-    nonwear_window(s, 0, s->n_done); /* shorter than one window: judge it whole */
-  } else if (s->n_done >= W && s->next_window < s->n_done - W + 1) {
+  /* A recording shorter than one window is never called non-wear: a healthy
+   * person standing still for a few minutes is as quiet as a table, and only
+   * the window's length (people do not stay that still for an hour) tells
+   * the two apart (van Hees 2011). */
+  if (s->n_done >= W && s->next_window < s->n_done - W + 1) {
     nonwear_window(s, s->n_done - W, W); /* the tail's last full window */
   }
   s->finished = 1;

@@ -128,5 +128,91 @@ class Cli(unittest.TestCase):
         self.assertEqual(os.stat(self.wav).st_mtime_ns, st.st_mtime_ns)
 
 
+class Analysis(unittest.TestCase):
+    """analyze / events / sway / gait / states on synthetic recordings with truth."""
+
+    @classmethod
+    def setUpClass(cls):
+        base = os.environ.get("KLONOS_TEST_TMP") or None
+        if base:
+            os.makedirs(base, exist_ok=True)
+        cls.dir = tempfile.mkdtemp(prefix="analysis-", dir=base)
+        cls.jerks = os.path.join(cls.dir, "jerks.wav")
+        cls.walk = os.path.join(cls.dir, "walk.flac")
+        for path, scenario in ((cls.jerks, "stance-jerks"), (cls.walk, "walking")):
+            r = run("synth", "--scenario", scenario, "--duration", "180", "--seed", "3", "-q", "-o", path)
+            assert r.returncode == 0, r.stderr
+        with open(cls.jerks + ".truth.json") as f:
+            cls.truth = [i for i in json.load(f)["items"] if i["kind"] == "jerk"]
+
+    def test_events_csv_contract(self):
+        r = run("events", "--format", "csv", self.jerks)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("onset_s,offset_s,peak_acc_mps2,peak_jerk_mps3"))
+        onsets = [float(l.split(",")[0]) for l in lines[1:]]
+        truth = [i["onset_s"] for i in self.truth]
+        found = sum(any(abs(o - t) <= 0.1 for o in onsets) for t in truth)
+        self.assertGreaterEqual(found / len(truth), 0.9, f"{found}/{len(truth)} true jerks found")
+        self.assertLessEqual(len(onsets), len(truth) + 2)
+
+    def test_events_json_has_events_and_tremor(self):
+        d = json.loads(run("events", "--format", "json", self.jerks).stdout)
+        self.assertIn("events", d)
+        self.assertIn("tremor", d)
+        self.assertTrue(all({"onset_s", "offset_s", "peak_acc_mps2", "peak_jerk_mps3"} <= set(e) for e in d["events"]))
+
+    def test_analyze_json_keys(self):
+        r = run("analyze", "--format", "json", self.walk)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = json.loads(r.stdout)
+        for key in ("klonos_version", "file", "recording", "states", "myoclonus", "sway", "gait", "severity", "epochs"):
+            self.assertIn(key, d)
+        for key in ("sample_rate_hz", "duration_s", "start_time", "wear_s"):
+            self.assertIn(key, d["recording"])
+        for key in ("lying_s", "upright_still_s", "walking_s", "other_s", "nonwear_s"):
+            self.assertIn(key, d["states"])
+        for key in ("event_count", "events_per_min", "amp_median_mps2", "cluster_count", "score"):
+            self.assertIn(key, d["myoclonus"])
+        for key in ("cadence_spm", "step_regularity", "stride_regularity", "harmonic_ratio_ap", "stride_time_cv", "score"):
+            self.assertIn(key, d["gait"])
+        for key in ("motor", "myoclonus", "stance", "gait"):
+            self.assertIn(key, d["severity"])
+        self.assertGreater(d["states"]["walking_s"], 60)
+        self.assertTrue(0 <= d["severity"]["motor"] <= 100)
+        self.assertEqual(len(d["epochs"]), 3)
+
+    def test_analyze_parallel_jobs_keep_input_order(self):
+        files = [self.walk, self.jerks, self.walk]
+        one = run("analyze", "--format", "json", "--jobs", "1", *files)
+        many = run("analyze", "--format", "json", "--jobs", "3", *files)
+        self.assertEqual(one.returncode, 0)
+        self.assertEqual(one.stdout, many.stdout)
+        self.assertEqual([json.loads(l)["file"] for l in many.stdout.splitlines()], files)
+
+    def test_analyze_csv_epochs(self):
+        r = run("analyze", "--format", "csv", "--score-epoch", "30", self.walk)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], "file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor")
+        self.assertEqual(len(lines), 1 + 6)
+
+    def test_sway_and_gait_tables(self):
+        r = run("gait", self.walk)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cadence_spm", r.stdout)
+        r = run("sway", "--format", "csv", self.jerks)
+        self.assertTrue(r.stdout.startswith("file,row,start_s,end_s,rms_ap_mps2"))
+        self.assertIn(",summary,", r.stdout)
+
+    def test_bad_file_in_analyze(self):
+        missing = os.path.join(self.dir, "nope.wav")
+        r = run("analyze", "--format", "json", missing, self.walk)
+        self.assertEqual(r.returncode, 1)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual(lines[0]["error"]["name"], "KLONOS_E_IO")
+        self.assertIn("severity", lines[1])
+        self.assertIn(missing, r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

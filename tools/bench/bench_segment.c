@@ -207,12 +207,12 @@ static void real_mobilised(const char *dir, int *right, int *all) {
   }
   fclose(f);
   for (int k = 0; k < nt; k++) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/mobilised-lowerback/%s.csv", dir, tests[k].key);
+    char path[4096];
+    snprintf(path, sizeof path, "%.3900s/mobilised-lowerback/%.60s.csv", dir, tests[k].key);
     klonos_analyzer *a = analyse_file(path, 100.0);
     if (!a) continue;
-    char label[80];
-    snprintf(label, sizeof label, "mobilised %s (walking bouts)", tests[k].key);
+    char label[96];
+    snprintf(label, sizeof label, "mobilised %.60s (walking bouts)", tests[k].key);
     score_real(label, a, tests[k].w0, tests[k].w1, tests[k].n, 0, right, all);
     klonos_analyzer_close(&a);
   }
