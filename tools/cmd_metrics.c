@@ -130,7 +130,8 @@ static int print_json(const char *path, const kl_pipeline_result *r, int part) {
 static int run(int part, int argc, char **argv) {
   kl_pipeline_options opt;
   kl_pipeline_options_default(&opt);
-  int fmt = FMT_TABLE;
+  /* Other tools parse the event list: CSV by default there. */
+  int fmt = part == PART_EVENTS ? FMT_CSV : FMT_TABLE;
   char **files = calloc((size_t)argc, sizeof *files);
   int nfiles = 0, only_files = 0;
   if (!files) return KL_EXIT_FILE_FAILED;
@@ -143,7 +144,7 @@ static int run(int part, int argc, char **argv) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       fputs(part_usage[part], stdout);
       printf("  --format %s   output (default %s)\n  -h, --help              this help\n\n",
-             part == PART_EVENTS ? "csv|json|table" : "table|csv|json", part == PART_EVENTS ? "table" : "table");
+             part == PART_EVENTS ? "csv|json|table" : "table|csv|json", part == PART_EVENTS ? "csv" : "table");
       fputs(kl_pipeline_options_help, stdout);
       fputs(kl_cli_reader_options_help, stdout);
       free(files);
