@@ -44,15 +44,42 @@ static size_t convex_hull(kl_pt *p, size_t n, kl_pt *h) {
 
 double kl_planar_diameter(const double *x, const double *y, size_t n) {
   if (!x || !y || n < 2) return 0.0;
-  kl_pt *p = malloc(sizeof(kl_pt) * n);
-  kl_pt *h = malloc(sizeof(kl_pt) * (n + 1));
+  kl_pt *p = malloc(sizeof(kl_pt) * (n + 8));
+  kl_pt *h = malloc(sizeof(kl_pt) * (n + 9));
   if (!p || !h) {
     free(p);
     free(h);
     return -1.0;
   }
-  for (size_t i = 0; i < n; i++) p[i] = (kl_pt){x[i], y[i]};
-  size_t m = convex_hull(p, n, h);
+  /* Akl-Toussaint: the points extreme in 8 directions span an octagon whose
+   * interior holds no hull vertex; drop those points before sorting. For a
+   * sway trajectory (a cloud) that removes almost all of them, so the hull
+   * costs O(n) instead of a sort of every sample. The result is exact. */
+  static const double dir[8][2] = {{1, 0}, {0.70710678, 0.70710678}, {0, 1}, {-0.70710678, 0.70710678},
+                                   {-1, 0}, {-0.70710678, -0.70710678}, {0, -1}, {0.70710678, -0.70710678}};
+  size_t ext[8] = {0};
+  double best_dot[8];
+  for (int k = 0; k < 8; k++) best_dot[k] = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < 8; k++) {
+      double d = dir[k][0] * x[i] + dir[k][1] * y[i];
+      if (d > best_dot[k]) { best_dot[k] = d; ext[k] = i; }
+    }
+  kl_pt oct[8];
+  for (int k = 0; k < 8; k++) oct[k] = (kl_pt){x[ext[k]], y[ext[k]]};
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    kl_pt q = {x[i], y[i]};
+    int inside = 1;
+    for (int k = 0; k < 8 && inside; k++) {
+      kl_pt a = oct[k], b = oct[(k + 1) % 8];
+      if (a.x == b.x && a.y == b.y) continue;
+      if (cross3(a, b, q) <= 0.0) inside = 0; /* on or right of a CCW edge: may be on the hull */
+    }
+    if (!inside) p[kept++] = q;
+  }
+  for (int k = 0; k < 8; k++) p[kept++] = oct[k];
+  size_t m = convex_hull(p, kept, h);
   double best = 0.0;
   if (m == 2) {
     best = dist2(h[0], h[1]);

@@ -93,7 +93,7 @@ static void time_domain(const double *x, const double *y, size_t n, double rate_
     sxx += x[i] * x[i];
     syy += y[i] * y[i];
     sxy += x[i] * y[i];
-    dist += hypot(x[i], y[i]);
+    dist += sqrt((x[i]) * (x[i]) + (y[i]) * (y[i]));
     xmin = fmin(xmin, x[i]);
     xmax = fmax(xmax, x[i]);
     ymin = fmin(ymin, y[i]);
@@ -114,7 +114,7 @@ static void time_domain(const double *x, const double *y, size_t n, double rate_
   double path = 0.0, jx = 0.0, jy = 0.0, swept = 0.0;
   for (size_t i = 0; i + 1 < n; i++) {
     double dx = x[i + 1] - x[i], dy = y[i + 1] - y[i];
-    path += hypot(dx, dy);
+    path += sqrt((dx) * (dx) + (dy) * (dy));
     jx += dx * dx;
     jy += dy * dy;
     swept += fabs(x[i] * y[i + 1] - x[i + 1] * y[i]);
@@ -171,7 +171,7 @@ static double mean_velocity(const double *x, const double *y, size_t n, double r
       vy += h * (y[i - 1] + y[i]);
     }
     double t = (double)i;
-    speed += hypot(vx - ax - bx * t, vy - ay - by * t);
+    speed += sqrt((vx - ax - bx * t) * (vx - ax - bx * t) + (vy - ay - by * t) * (vy - ay - by * t));
   }
   return speed / nd;
 }
