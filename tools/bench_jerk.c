@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cond/segment.h"
 #include "detect/jerk.h"
 #include "klonos/klonos.h"
 #include "klonos/synth.h"
@@ -605,17 +606,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double g_trace_t0 = -1, g_trace_t1 = -1;
-typedef struct trace_ctx {
-  const float *x;
-  double fs;
-} trace_ctx;
-static void trace_fn(void *ctx, int64_t m, double j, double thr, int per) {
-  const trace_ctx *c = ctx;
-  double t = (double)m / c->fs;
-  if (t < g_trace_t0 || t > g_trace_t1) return;
-  printf("TRACE %.3f j=%8.1f thr=%8.1f per=%d  x=%.2f %.2f %.2f\n", t, j, thr, per, c->x[3 * m], c->x[3 * m + 1],
-         c->x[3 * m + 2]);
+static int g_ctrace = 0;
+static void ctrace_fn(void *ctx, double on, double pj, double pa, int dec, const double *f, int nf) {
+  (void)ctx;
+  printf("    CAND %.3f %.1f %.2f %d", on, pj, pa, dec);
+  for (int i = 0; i < nf; i++) printf(" %.2f", f[i]);
+  printf("\n");
 }
 
 static int run_detector(const float *x, size_t n, int nch, double fs, const kl_jerk_config *cfg, size_t chunk,
@@ -624,8 +620,7 @@ static int run_detector(const float *x, size_t n, int nch, double fs, const kl_j
   kl_jerk_detector *d = NULL;
   int rc = kl_jerk_detector_create(&d, cfg, fs, nch);
   if (rc != KLONOS_OK) return rc;
-  trace_ctx tc = {x, fs};
-  if (g_trace_t1 > g_trace_t0 && nch == 3) kl_jerk_detector_set_trace(d, trace_fn, &tc);
+  if (g_ctrace) kl_jerk_detector_set_candidate_trace(d, ctrace_fn, NULL);
   double t0 = now_s();
   for (size_t i = 0; i < n && rc == KLONOS_OK; i += chunk) {
     size_t k = n - i < chunk ? n - i : chunk;
@@ -753,6 +748,8 @@ static gparams gp_base(double dur) {
 }
 
 static int g_verbose = 0;
+static uint64_t g_seed = 1234;
+static double g_dur = 0;
 
 /* --cfg name=value overrides (tuning experiments) */
 static struct {
@@ -761,7 +758,7 @@ static struct {
 } cfg_fields[] = {
 #define F(x) {#x, offsetof(kl_jerk_config, x)}
     F(band_lo_hz), F(band_hi_hz), F(floor_block_s), F(floor_window_s), F(thr_abs_mps3), F(thr_floor_ratio),
-    F(thr_mad_k), F(thr_lo_fraction), F(thr_abs_acc_mps2), F(refractory_s), F(max_duration_s), F(gap_guard_s),
+    F(thr_mad_k), F(thr_lo_fraction), F(thr_abs_acc_mps2), F(refractory_s), F(max_duration_s), F(min_acc_mps2), F(posture_max_deg), F(local_ratio), F(gap_guard_s),
     F(tremor_window_s), F(tremor_hop_s), F(tremor_peak_ratio), F(tremor_min_amp_mps2), F(step_min_s),
     F(step_max_s), F(step_tolerance), F(step_amp_ratio), F(step_amp_ratio_acc), F(step_min_activity_mps2),
     F(step_min_autocorr), F(rhythm_window_s), F(cluster_max_gap_s),
@@ -789,9 +786,9 @@ static void print_header(void) {
 
 static void run_scen(const scen *sc, double fs, size_t *count_out, int quick) {
   recording rec;
-  uint64_t seed = 1234;
+  uint64_t seed = g_seed;
   if (sc->synth) {
-    double dur = quick ? 300 : 1800;
+    double dur = g_dur > 0 ? g_dur : quick ? 300 : 1800;
     if (render_synth(sc->synth_scenario, sc->severity, dur, fs, seed, KLONOS_SYNTH_ROTATION_RANDOM, &rec) != KLONOS_OK) {
       printf("%-26s %5.0f  (synth unavailable)\n", sc->name, fs);
       rec_free(&rec);
@@ -814,6 +811,8 @@ static void run_scen(const scen *sc, double fs, size_t *count_out, int quick) {
     rec_free(&rec);
     return;
   }
+  if (g_ctrace)
+    for (size_t i = 0; i < rec.ntj; i++) printf("    TRUTH %.3f %.2f %.3f\n", rec.tj[i].onset, rec.tj[i].amp, rec.tj[i].offset - rec.tj[i].onset);
   long *mt = malloc((rec.ntj + 1) * sizeof(long)), *me = malloc((o.nev + 1) * sizeof(long));
   char label[64];
   snprintf(label, sizeof label, "%s@%g", sc->name, fs);
@@ -835,12 +834,12 @@ static void run_scen(const scen *sc, double fs, size_t *count_out, int quick) {
   printf("%-26s %5.0f %6zu %6zu %6zu %6.3f %6.3f %8.2f %8.2f %8.1f %7.1f %5s\n", sc->name, fs, s.ntruth, s.ndet, s.tp,
          s.sens, s.prec, s.fp_per_10min, s.fp_walk_per_10min, 1000 * s.onset_err_med, 1000 * s.onset_err_p95, trem);
   if (g_verbose)
-    printf("  stats: cand=%lld long=%lld tail=%lld trem=%lld rhythm=%lld gap=%lld acc=%lld ffts=%lld rhythm_tests=%lld periodic=%lld clusters=%zu\n",
+    printf("  stats: cand=%lld long=%lld tail=%lld posture=%lld bg=%lld trem=%lld rhythm=%lld gap=%lld acc=%lld ffts=%lld rhythm_tests=%lld periodic=%lld clusters=%zu\n",
            (long long)o.st.candidates, (long long)o.st.rejected_long, (long long)o.st.rejected_tail,
-           (long long)o.st.rejected_tremor,
+           (long long)o.st.rejected_posture, (long long)o.st.rejected_background, (long long)o.st.rejected_tremor,
            (long long)o.st.rejected_rhythm, (long long)o.st.rejected_gap, (long long)o.st.accepted,
            (long long)o.st.spectral_tests, (long long)o.st.rhythm_tests, (long long)o.st.periodic_hops, o.nclusters);
-  if (g_verbose && rec.ntt)
+  if (g_verbose)
     for (size_t k = 0; k < o.ntr; k++)
       printf("  tremor %.1f-%.1f f=%.2f amp=%.2f\n", o.tr[k].start_s, o.tr[k].end_s, o.tr[k].freq_hz, o.tr[k].amp_mps2);
   fflush(stdout);
@@ -876,15 +875,17 @@ static void run_real(const char *dir) {
       "axivity-ax6-gyro/ax6_testfile.cwa",
   };
   printf("\nReal recordings (people without myoclonus): false events per hour\n");
-  printf("%-58s %6s %8s %6s %8s %6s\n", "file", "rate", "minutes", "events", "per_hour", "tremor");
-  double tot_s = 0;
-  size_t tot_ev = 0;
+  printf("%-58s %6s %8s %6s %8s %6s %7s %6s\n", "file", "rate", "minutes", "events", "per_hour", "tremor", "still_m",
+         "still_ev");
+  double tot_s = 0, tot_still_s = 0;
+  size_t tot_ev = 0, tot_still_ev = 0;
   for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, files[f]);
     klonos_reader_options opt;
     klonos_reader_options_default(&opt);
     if (strstr(files[f], "mobilised")) opt.rate_hz = 100;
+    opt.gap_fill = KLONOS_GAP_FILL_NAN; /* idle-sleep gaps (gt3x) are gaps, not a held sample */
     klonos_reader *rd = NULL;
     int rc = klonos_reader_open(&rd, path, &opt);
     if (rc != KLONOS_OK) {
@@ -915,20 +916,77 @@ static void run_real(const char *dir) {
     bench_config(&cfg);
     detections o;
     rc = run_detector(x, n, nch, fs, &cfg, 4096, &o);
-    double minutes = (double)n / fs / 60.0;
+    size_t nvalid = 0;
+    for (size_t i = 0; i < n; i++) nvalid += isfinite(x[i * nch]) != 0;
+    double minutes = (double)nvalid / fs / 60.0; /* recorded time: gaps excluded */
     int special = strstr(files[f], "wrist") || strstr(files[f], "ax6");
-    printf("%-58s %6.1f %8.2f %6zu %8.2f %6zu%s\n", files[f], fs, minutes, o.nev, (double)o.nev / (minutes / 60.0),
-           o.ntr, special ? "  (not daily-life wear)" : "");
+    /* activity states (lib/cond/segment.h), vertical = the mean acceleration direction */
+    size_t nep = 0;
+    unsigned char *ep_state = NULL;
+    double still_s = 0;
+    size_t still_ev = 0;
+    {
+      kl_segment_config sc;
+      kl_segment_config_default(&sc, fs);
+      double g[3] = {0, 0, 0};
+      for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i * nch]))
+          for (int c = 0; c < 3; c++) g[c] += x[i * nch + (size_t)c];
+      for (int c = 0; c < 3; c++) sc.vertical_ref[c] = g[c];
+      kl_segmenter *sg = NULL;
+      float *a3 = malloc(n * 3 * sizeof(float));
+      for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) a3[3 * i + c] = x[i * nch + (size_t)c];
+      ep_state = calloc(n / (size_t)(2 * fs) + 4, 1);
+      if (kl_segmenter_create(&sg, &sc) == KLONOS_OK) {
+        kl_segmenter_push(sg, a3, n);
+        kl_segmenter_finish(sg);
+        kl_epoch ep;
+        while (kl_segmenter_pop(sg, &ep) == 1)
+          if ((size_t)ep.index < n / (size_t)(2 * fs) + 4) {
+            ep_state[ep.index] = (unsigned char)ep.state;
+            if (ep.index + 1 > (int64_t)nep) nep = (size_t)ep.index + 1;
+            if (ep.state == KL_STATE_UPRIGHT_STILL || ep.state == KL_STATE_LYING) still_s += 2.0;
+          }
+      }
+      kl_segmenter_destroy(&sg);
+      free(a3);
+      for (size_t e = 0; e < o.nev; e++) {
+        size_t k = (size_t)(o.ev[e].onset_s / 2.0);
+        if (k < nep && (ep_state[k] == KL_STATE_UPRIGHT_STILL || ep_state[k] == KL_STATE_LYING)) still_ev++;
+      }
+    }
+    printf("%-58s %6.1f %8.2f %6zu %8.2f %6zu %7.2f %6zu%s\n", files[f], fs, minutes, o.nev,
+           (double)o.nev / (minutes / 60.0), o.ntr, still_s / 60.0, still_ev, special ? "  (not daily-life wear)" : "");
+    if (!special) {
+      tot_still_s += still_s;
+      tot_still_ev += still_ev;
+    }
+    free(ep_state);
     if (g_verbose) {
-      for (size_t e = 0; e < o.nev; e++)
-        printf("    event %.2f-%.2f j=%.1f acc=%.2f conf=%.2f cl=%lld\n", o.ev[e].onset_s, o.ev[e].offset_s,
-               o.ev[e].peak_jerk_mps3, o.ev[e].peak_acc_mps2, o.ev[e].confidence, (long long)o.ev[e].cluster_id);
+      for (size_t e = 0; e < o.nev; e++) {
+        /* orientation change: mean raw acc 1.5-0.5 s before vs 0.5-1.5 s after */
+        double m0[3] = {0, 0, 0}, m1[3] = {0, 0, 0};
+        long i0 = lround((o.ev[e].onset_s - 1.5) * fs), i1 = lround((o.ev[e].onset_s - 0.5) * fs);
+        long j0 = lround((o.ev[e].offset_s + 0.5) * fs), j1 = lround((o.ev[e].offset_s + 1.5) * fs);
+        for (long q = i0; q < i1; q++)
+          if (q >= 0 && q < (long)n)
+            for (int c = 0; c < 3; c++) m0[c] += x[q * nch + c];
+        for (long q = j0; q < j1; q++)
+          if (q >= 0 && q < (long)n)
+            for (int c = 0; c < 3; c++) m1[c] += x[q * nch + c];
+        double dp = 0, n0 = 0, n1 = 0;
+        for (int c = 0; c < 3; c++) dp += m0[c] * m1[c], n0 += m0[c] * m0[c], n1 += m1[c] * m1[c];
+        double ang = n0 > 0 && n1 > 0 ? acos(fmax(-1, fmin(1, dp / sqrt(n0 * n1)))) * 180 / PI : -1;
+        printf("    event %.2f-%.2f j=%.1f acc=%.2f conf=%.2f cl=%lld dtilt=%.0f\n", o.ev[e].onset_s, o.ev[e].offset_s,
+               o.ev[e].peak_jerk_mps3, o.ev[e].peak_acc_mps2, o.ev[e].confidence, (long long)o.ev[e].cluster_id, ang);
+      }
       for (size_t k = 0; k < o.ntr; k++)
         printf("    tremor %.1f-%.1f f=%.2f amp=%.2f\n", o.tr[k].start_s, o.tr[k].end_s, o.tr[k].freq_hz,
                o.tr[k].amp_mps2);
     }
     if (!special) {
-      tot_s += (double)n / fs;
+      tot_s += (double)nvalid / fs;
       tot_ev += o.nev;
     }
     free(o.ev);
@@ -936,14 +994,17 @@ static void run_real(const char *dir) {
   }
   printf("%-58s %6s %8.2f %6zu %8.2f\n", "TOTAL daily-life-like (without wrist/AX6)", "", tot_s / 60, tot_ev,
          (double)tot_ev / (tot_s / 3600.0));
+  printf("%-58s %6s %8.2f %6zu %8.2f\n", "  of which in upright-still or lying epochs (segmenter)", "", tot_still_s / 60,
+         tot_still_ev, tot_still_s > 0 ? (double)tot_still_ev / (tot_still_s / 3600.0) : 0.0);
 }
 
 /* ------------------------------------------------------------------ */
 
-static void run_speed(void) {
+static void run_speed(int which) {
   printf("\nThroughput of the detector alone (100 Hz, chunks of 4096 frames)\n");
   const char *names[2] = {"stance with jerks", "walking with jerks"};
   for (int w = 0; w < 2; w++) {
+    if (which >= 0 && w != which) continue;
     gparams gp = gp_base(1800);
     if (w) {
       gp.walking = 1;
@@ -985,14 +1046,17 @@ int main(int argc, char **argv) {
       g_verbose = 1;
     else if (!strcmp(argv[i], "--cfg") && i + 1 < argc && g_ncfg_over < 32)
       g_cfg_over[g_ncfg_over++] = argv[++i];
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+      g_seed = (uint64_t)atoll(argv[++i]);
+    else if (!strcmp(argv[i], "--dur") && i + 1 < argc)
+      g_dur = atof(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
     else if (!strcmp(argv[i], "--real") && i + 1 < argc)
       real_dir = argv[++i];
-    else if (!strcmp(argv[i], "--trace") && i + 2 < argc) {
-      g_trace_t0 = atof(argv[++i]);
-      g_trace_t1 = atof(argv[++i]);
-    } else if (!strcmp(argv[i], "--no-real"))
+    else if (!strcmp(argv[i], "--ctrace"))
+      g_ctrace = 1;
+    else if (!strcmp(argv[i], "--no-real"))
       real = 0;
     else if (!strcmp(argv[i], "--no-synth"))
       synth = 0;
@@ -1002,6 +1066,10 @@ int main(int argc, char **argv) {
       speed = 0;
     else if (!strcmp(argv[i], "--speed-only"))
       speed_only = 1;
+    else if (!strcmp(argv[i], "--speed-stance"))
+      speed_only = 2;
+    else if (!strcmp(argv[i], "--speed-walking"))
+      speed_only = 3;
     else {
       fprintf(stderr, "usage: bench_jerk [--quick] [--verbose] [--only NAME] [--real DIR] [--no-real] [--no-synth] "
                       "[--no-indep] [--no-speed] [--speed-only]\n");
@@ -1009,7 +1077,7 @@ int main(int argc, char **argv) {
     }
   }
   if (speed_only) {
-    run_speed();
+    run_speed(speed_only - 2);
     return 0;
   }
   scen sc[32];
@@ -1091,6 +1159,6 @@ int main(int argc, char **argv) {
            hi ? 100.0 * (double)(hi - lo) / (double)hi : 0.0, sc[i].target);
   }
   if (real && !only) run_real(real_dir);
-  if (speed && !only) run_speed();
+  if (speed && !only) run_speed(-1);
   return 0;
 }

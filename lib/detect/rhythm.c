@@ -7,11 +7,15 @@
 #include "dsp/autocorr.h"
 #include "klonos/status.h"
 
+/* Context on each side of a candidate's core that aligns the steps. */
+#define ALIGN_CONTEXT_S 0.25
+
 struct kl_rhythm {
   double fs, dec_s;
   size_t keep;
   float *env_j, *env_a; /* rings of `keep` blocks */
   float *mean3;         /* ring of block means of a_bp, 3 per block */
+  float *vec3;          /* ring of the a_bp vector at the block's largest |a_bp| */
   int64_t nblocks;
   size_t half;          /* half window in blocks */
   size_t group;         /* blocks merged (max) per autocorrelation sample: ~40 ms */
@@ -19,6 +23,9 @@ struct kl_rhythm {
   double tol, min_acorr;
   float *x;             /* merged samples, 3 interleaved axes */
   double *ad, *acc;     /* lag_max + 2 */
+  int64_t ctx, core_max;  /* aligned test: context half-width and largest core, in blocks */
+  float *lin_a, *lin_j;   /* linear copies of the span it searches */
+  size_t lin_cap;
   int64_t analyses;
 };
 
@@ -28,9 +35,12 @@ void kl_rhythm_destroy(kl_rhythm **pr) {
   free(r->env_j);
   free(r->env_a);
   free(r->mean3);
+  free(r->vec3);
   free(r->x);
   free(r->ad);
   free(r->acc);
+  free(r->lin_a);
+  free(r->lin_j);
   free(r);
   *pr = NULL;
 }
@@ -57,22 +67,35 @@ int kl_rhythm_create(kl_rhythm **out, const kl_jerk_config *c, double fs, size_t
   r->env_j = malloc(keep * sizeof(float));
   r->env_a = malloc(keep * sizeof(float));
   r->mean3 = malloc(3 * keep * sizeof(float));
+  r->vec3 = malloc(3 * keep * sizeof(float));
   r->x = malloc(3 * (2 * r->half + 2 * r->group + 2) * sizeof(float));
   r->ad = malloc((r->lag_max + 2) * sizeof(double));
   r->acc = malloc((r->lag_max + 2) * sizeof(double));
-  if (!r->env_j || !r->env_a || !r->mean3 || !r->x || !r->ad || !r->acc) {
+  r->ctx = (int64_t)ceil(ALIGN_CONTEXT_S / r->dec_s);
+  r->core_max = (int64_t)ceil(c->max_duration_s / r->dec_s) + 2;
+  double pmax = c->step_max_s / r->dec_s + 1;
+  r->lin_cap = 2 * (size_t)(ceil(KL_RHYTHM_STEPS * pmax + (0.15 + 0.1 * KL_RHYTHM_STEPS) * pmax) + (double)(r->ctx + r->core_max) + 2) + 1;
+  r->lin_a = malloc(r->lin_cap * sizeof(float));
+  r->lin_j = malloc(r->lin_cap * sizeof(float));
+  if (!r->env_j || !r->env_a || !r->mean3 || !r->vec3 || !r->x || !r->ad || !r->acc || !r->lin_a || !r->lin_j) {
     kl_rhythm_destroy(&r);
     return KLONOS_E_NOMEM;
+  }
+  /* Blocks not pushed yet read as missing (NaN), never as garbage: an
+   * analysis window near the start or the end may reach them. */
+  for (size_t i = 0; i < keep; i++) {
+    r->env_j[i] = r->env_a[i] = NAN;
+    for (int ax = 0; ax < 3; ax++) r->mean3[3 * i + (size_t)ax] = r->vec3[3 * i + (size_t)ax] = NAN;
   }
   *out = r;
   return KLONOS_OK;
 }
 
-void kl_rhythm_push(kl_rhythm *r, float env_j, float env_a, const float mean[3]) {
+void kl_rhythm_push(kl_rhythm *r, float env_j, float env_a, const float mean[3], const float vec[3]) {
   size_t i = (size_t)(r->nblocks % (int64_t)r->keep);
   r->env_j[i] = env_j;
   r->env_a[i] = env_a;
-  for (int c = 0; c < 3; c++) r->mean3[3 * i + (size_t)c] = mean[c];
+  for (int c = 0; c < 3; c++) r->mean3[3 * i + (size_t)c] = mean[c], r->vec3[3 * i + (size_t)c] = vec[c];
   r->nblocks++;
 }
 
@@ -91,7 +114,7 @@ int kl_rhythm_analyse(kl_rhythm *r, int64_t kc, int64_t horizon, double *period,
   if (a < 0) a = 0;
   while (a < kc && !(have(r, a, horizon) && have(r, a + g - 1, horizon))) a += g;
   while (b > kc && !(have(r, b, horizon) && have(r, b - g + 1, horizon))) b -= g;
-  if (b < a) return 0;
+  if (b < a || !have(r, a, horizon) || !have(r, b, horizon)) return 0;
   size_t n = (size_t)((b - a + 1) / g);
   if (n < 2 * r->lag_max + 2) return 0;
   for (size_t i = 0; i < n; i++) {
@@ -152,83 +175,197 @@ int kl_rhythm_analyse(kl_rhythm *r, int64_t kc, int64_t horizon, double *period,
 }
 
 /* Largest envelope value within +-w blocks of x; NaN if any is missing. */
-static double window_max(const kl_rhythm *r, const float *env, double x, int64_t w, int64_t horizon) {
+/* Largest norm-jerk and |a_bp| within +-w blocks of x; 0 if a block is
+ * missing or in a gap. */
+static int window_max2(const kl_rhythm *r, double x, int64_t w, int64_t horizon, double *mj, double *ma) {
   int64_t c = (int64_t)floor(x + 0.5);
-  double m = -INFINITY;
-  for (int64_t k = c - w; k <= c + w; k++) {
-    if (!have(r, k, horizon)) return NAN;
-    float v = env[(size_t)(k % (int64_t)r->keep)];
-    if (!isfinite(v)) return NAN;
-    if (v > m) m = v;
+  if (!have(r, c - w, horizon) || !have(r, c + w, horizon)) return 0;
+  float bj = -INFINITY, ba = -INFINITY;
+  size_t q = (size_t)((c - w) % (int64_t)r->keep);
+  for (int64_t k = -w; k <= w; k++) {
+    float vj = r->env_j[q], va = r->env_a[q];
+    if (++q == r->keep) q = 0;
+    if (!(vj <= bj)) bj = vj; /* NaN propagates: a gap makes the window unusable */
+    if (!(va <= ba)) ba = va;
   }
-  return m;
+  if (!isfinite(bj) || !isfinite(ba)) return 0;
+  *mj = bj;
+  *ma = ba;
+  return 1;
 }
 
-double kl_rhythm_ref(const kl_rhythm *r, int64_t k, double period, int64_t horizon, int which) {
-  const float *env = which ? r->env_a : r->env_j;
+int kl_rhythm_ref(const kl_rhythm *r, int64_t k, double period, int64_t horizon, double *ref_j, double *ref_a) {
   int64_t w = (int64_t)ceil(r->tol * period);
   if (w < 1) w = 1;
-  double best = NAN;
+  int found = 0;
   for (int side = -1; side <= 1; side += 2) {
-    double m1 = window_max(r, env, (double)k + side * period, w, horizon);
+    double j1, a1, j2, a2;
+    if (!window_max2(r, (double)k + side * period, w, horizon, &j1, &a1)) continue;
     /* two periods away the timing scatter doubles */
-    double m2 = window_max(r, env, (double)k + 2.0 * side * period, 2 * w, horizon);
-    if (isnan(m1) || isnan(m2)) continue;
-    double v = m1 < m2 ? m1 : m2;
-    if (isnan(best) || v > best) best = v;
+    if (!window_max2(r, (double)k + 2.0 * side * period, 2 * w, horizon, &j2, &a2)) continue;
+    double vj = j1 < j2 ? j1 : j2, va = a1 < a2 ? a1 : a2;
+    if (!found || vj > *ref_j) *ref_j = vj;
+    if (!found || va > *ref_a) *ref_a = va;
+    found = 1;
   }
-  return best;
+  return found;
 }
 
 /* Sum of squared differences between the context of block kp and that of
  * block kp + L (the candidate's core excluded); -1 if a block is missing. */
-static double context_ssd(const kl_rhythm *r, int64_t kp, int64_t L, int64_t core, int64_t W, int64_t horizon) {
-  double s = 0;
-  for (int64_t i = -W; i <= W; i++) {
-    if (i >= -core && i <= core) continue;
-    int64_t a = kp + i, b = kp + L + i;
-    if (!have(r, a, horizon) || !have(r, b, horizon)) return -1;
-    float x = r->env_a[(size_t)(a % (int64_t)r->keep)], y = r->env_a[(size_t)(b % (int64_t)r->keep)];
-    if (!isfinite(x) || !isfinite(y)) return -1;
-    double e = (double)x - (double)y;
-    s += e * e;
-  }
-  return s;
+static void sort_small(double *v, int n) {
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
 }
 
-int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double period, int64_t horizon, double *ref_j,
-                      double *ref_a) {
-  const int64_t W = core + (int64_t)ceil(0.3 / r->dec_s);
-  double best_j = -1, best_a = -1;
-  int found = 0;
-  for (int k = -2; k <= 2; k++) {
+/* Mismatch between the context of the candidate (at span index p) and
+ * that of the block L later, the candidate's core excluded: 1 - the
+ * normalised cross-correlation (shape, not amplitude: steps of an ataxic
+ * gait differ in strength); -1 if a block is missing. x is the linear copy
+ * of the span. */
+static double context_ncc(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W) {
+  if (p - W < 0 || p + W >= n || p + L - W < 0 || p + L + W >= n) return -1;
+  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  int m = 0;
+  for (int64_t i = -W; i <= W; i++) {
+    if (i == -core) {
+      i = core;
+      continue;
+    }
+    double u = x[p + i], v = x[p + L + i];
+    sx += u, sy += v, sxx += u * u, syy += v * v, sxy += u * v;
+    m++;
+  }
+  if (!isfinite(sxy) || m < 2) return -1; /* a NaN (gap) anywhere makes it unusable */
+  double cxx = sxx - sx * sx / m, cyy = syy - sy * sy / m, cxy = sxy - sx * sy / m;
+  if (!(cxx > 0) || !(cyy > 0)) return 2;
+  return 1.0 - cxy / sqrt(cxx * cyy);
+}
+
+/* Sum of squared differences of the same contexts (amplitude and shape). */
+static double context_ssd(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W) {
+  if (p - W < 0 || p + W >= n || p + L - W < 0 || p + L + W >= n) return -1;
+  double s = 0;
+  for (int64_t i = -W; i <= W; i++) {
+    if (i == -core) {
+      i = core;
+      continue;
+    }
+    double e = (double)x[p + i] - (double)x[p + L + i];
+    s += e * e;
+  }
+  return isfinite(s) ? s : -1;
+}
+
+typedef double (*mismatch_fn)(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W);
+
+/* The lag in [Lmin, Lmax] of least mismatch: every other lag, then the
+ * neighbours of the best. -1 in *best when none is usable. */
+static int64_t best_lag(mismatch_fn f, const float *x, int64_t n, int64_t p, int64_t Lmin, int64_t Lmax, int64_t core,
+                        int64_t W, double *best) {
+  double bs = -1;
+  int64_t bl = 0;
+  for (int64_t L = Lmin; L <= Lmax; L += 2) {
+    double v = f(x, n, p, L, core, W);
+    if (v >= 0 && (bs < 0 || v < bs)) bs = v, bl = L;
+  }
+  if (bs >= 0) {
+    int64_t b0 = bl;
+    for (int64_t L = b0 - 1; L <= b0 + 1; L += 2) {
+      if (L < Lmin || L > Lmax) continue;
+      double v = f(x, n, p, L, core, W);
+      if (v >= 0 && v < bs) bs = v, bl = L;
+    }
+  }
+  *best = bs;
+  return bl;
+}
+
+int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double period, int64_t horizon, kl_rhythm_cmp *out) {
+  if (core > r->core_max) core = r->core_max;
+  const int64_t W = core + r->ctx;
+  /* Copy the blocks the search can touch into linear buffers once. */
+  int64_t reach = (int64_t)ceil(KL_RHYTHM_STEPS * period + (0.15 + 0.1 * KL_RHYTHM_STEPS) * period) + W + 2;
+  int64_t lo = kp - reach, hi = kp + reach;
+  int64_t first = r->nblocks - (int64_t)r->keep;
+  if (lo < first) lo = first;
+  if (lo < 0) lo = 0;
+  if (hi > horizon) hi = horizon;
+  if (hi > r->nblocks - 1) hi = r->nblocks - 1;
+  if (hi - lo + 1 > (int64_t)r->lin_cap) hi = lo + (int64_t)r->lin_cap - 1;
+  if (kp < lo || kp > hi) return 0;
+  const int64_t n = hi - lo + 1, p = kp - lo;
+  for (int64_t k = lo; k <= hi; k++) {
+    size_t q = (size_t)(k % (int64_t)r->keep);
+    r->lin_a[k - lo] = r->env_a[q];
+    r->lin_j[k - lo] = r->env_j[q];
+  }
+  int nl = 0;
+  for (int k = -KL_RHYTHM_STEPS; k <= KL_RHYTHM_STEPS; k++) {
     if (k == 0) continue;
-    double centre = (double)k * period;
-    int64_t S = (int64_t)ceil((k == 1 || k == -1 ? 0.25 : 0.35) * period);
-    int64_t c = (int64_t)floor(centre + 0.5);
-    double bs = -1;
-    int64_t bl = 0;
-    for (int64_t L = c - S; L <= c + S; L++) {
-      if ((k < 0 && L > -core - 1) || (k > 0 && L < core + 1)) continue;
-      double s = context_ssd(r, kp, L, core, W, horizon);
-      if (s >= 0 && (bs < 0 || s < bs)) {
-        bs = s;
-        bl = L;
+    int64_t S = (int64_t)ceil((0.15 + 0.1 * abs(k)) * period);
+    int64_t c = (int64_t)floor((double)k * period + 0.5);
+    int64_t Lmin = c - S, Lmax = c + S;
+    if (k < 0 && Lmax > -core - 1) Lmax = -core - 1;
+    if (k > 0 && Lmin < core + 1) Lmin = core + 1;
+    /* Two alignments: by shape (normalised cross-correlation) and by shape
+     * and strength (squared differences); the step is credited with the
+     * larger of what either puts at the candidate's phase, so a step
+     * misaligned by one measure is still recognised by the other. */
+    double b1 = -1, b2 = -1;
+    int64_t l1 = best_lag(context_ncc, r->lin_a, n, p, Lmin, Lmax, core, W, &b1);
+    int64_t l2 = best_lag(context_ssd, r->lin_a, n, p, Lmin, Lmax, core, W, &b2);
+    if (b1 < 0 && b2 < 0) continue;
+    double mj = -1, ma = -1;
+    for (int q = 0; q < 2; q++) {
+      if ((q ? b2 : b1) < 0) continue;
+      int64_t bl = q ? l2 : l1;
+      for (int64_t i = -core; i <= core; i++) {
+        if (r->lin_j[p + bl + i] > mj) mj = r->lin_j[p + bl + i];
+        if (r->lin_a[p + bl + i] > ma) ma = r->lin_a[p + bl + i];
       }
     }
-    if (bs < 0) continue;
-    double mj = -1, ma = -1;
-    for (int64_t i = -core; i <= core; i++) {
-      size_t q = (size_t)((kp + bl + i) % (int64_t)r->keep);
-      if (r->env_j[q] > mj) mj = r->env_j[q];
-      if (r->env_a[q] > ma) ma = r->env_a[q];
-    }
-    if (mj > best_j) best_j = mj;
-    if (ma > best_a) best_a = ma;
-    found++;
+    out->a[nl] = ma;
+    out->j[nl] = mj;
+    nl++;
   }
-  if (found < 2) return 0;
-  *ref_j = best_j;
-  *ref_a = best_a;
+  out->n = nl;
+  if (nl < 3) return 0;
+  /* The second largest: one neighbouring step holding a jerk itself (or
+   * an unusually strong step) does not hide this one. */
+  double a[2 * KL_RHYTHM_STEPS], j[2 * KL_RHYTHM_STEPS];
+  for (int i = 0; i < nl; i++) a[i] = out->a[i], j[i] = out->j[i];
+  sort_small(a, nl);
+  sort_small(j, nl);
+  out->ref_a = a[nl - 2];
+  out->ref_j = j[nl - 2];
   return 1;
+}
+
+int kl_rhythm_beats(const kl_rhythm *r, int64_t kc, int64_t w, int64_t horizon, double min_a, const double dir[3],
+                    double min_cos, int64_t *out, int cap) {
+  /* a beat dominates +-half the shortest step period */
+  const int64_t L = (int64_t)r->lag_min * (int64_t)r->group / 2;
+  int n = 0;
+  for (int64_t k = kc - w; k <= kc + w && n < cap; k++) {
+    if (!have(r, k, horizon)) continue;
+    size_t q = (size_t)(k % (int64_t)r->keep);
+    float v = r->env_a[q];
+    if (!(v >= min_a)) continue;
+    int peak = 1;
+    for (int64_t i = k - L; i <= k + L && peak; i++) {
+      if (i == k || !have(r, i, horizon)) continue;
+      float u = r->env_a[(size_t)(i % (int64_t)r->keep)];
+      if (u > v || (u == v && i < k)) peak = 0;
+    }
+    if (!peak) continue;
+    const float *x = r->vec3 + 3 * q;
+    double c = (x[0] * dir[0] + x[1] * dir[1] + x[2] * dir[2]) / v;
+    if (c >= min_cos) out[n++] = k;
+  }
+  return n;
 }

@@ -11,6 +11,12 @@
 /* Windows remembered for status queries (the detector asks about frames a
  * few seconds back) and segment spectra cached for the overlapping windows. */
 #define WIN_KEEP 32
+/* Consecutive tremor windows an episode needs (3 hops: ~6 s of signal). */
+#define MIN_WINDOWS 3
+/* Least share of a window's mean peak power that each segment must hold. */
+#define SUSTAIN 0.3
+/* Most segments per window (window / hop - 1 with a hop of a 30th of it). */
+#define MAX_SEGS 32
 
 typedef struct seg_entry {
   int64_t end; /* -1 = empty */
@@ -26,6 +32,7 @@ struct kl_tremor_tracker {
   double lo_hz, hi_hz, band_lo_hz, peak_ratio, min_amp;
   kl_welch *welch;
   double *axis_psd; /* nbins */
+  float *seg_buf;   /* nseg_len x 3 */
   double *win_psd;  /* nbins */
   seg_entry *segs;  /* nseg + 1 entries, a ring by insertion */
   size_t seg_next;
@@ -55,6 +62,7 @@ void kl_tremor_tracker_destroy(kl_tremor_tracker **pt) {
     for (size_t i = 0; i <= t->nseg; i++) free(t->segs[i].psd);
   free(t->segs);
   free(t->axis_psd);
+  free(t->seg_buf);
   free(t->win_psd);
   free(t->eps);
   free(t);
@@ -87,11 +95,12 @@ int kl_tremor_tracker_create(kl_tremor_tracker **out, const kl_jerk_config *c, d
   t->nbins = kl_welch_nbins(t->welch);
   t->df = kl_welch_df_hz(t->welch);
   t->axis_psd = malloc(t->nbins * sizeof(double));
+  t->seg_buf = malloc(t->nseg_len * 3 * sizeof(float));
   t->win_psd = malloc(t->nbins * sizeof(double));
   t->segs = calloc(t->nseg + 1, sizeof(seg_entry));
   t->eps_cap = 8;
   t->eps = malloc(t->eps_cap * sizeof(kl_tremor_episode));
-  if (!t->axis_psd || !t->win_psd || !t->segs || !t->eps) {
+  if (!t->axis_psd || !t->seg_buf || !t->win_psd || !t->segs || !t->eps) {
     kl_tremor_tracker_destroy(&t);
     return KLONOS_E_NOMEM;
   }
@@ -107,9 +116,9 @@ int kl_tremor_tracker_create(kl_tremor_tracker **out, const kl_jerk_config *c, d
   return KLONOS_OK;
 }
 
-/* The spectrum of the segment ending at `end`, from the window's samples
- * (`abp` starts at frame end_w - nw). Cached: each segment is transformed once. */
-static const seg_entry *segment(kl_tremor_tracker *t, int64_t end, int64_t end_w, const float *abp) {
+/* The spectrum of the segment ending at `end`. Cached: each segment is
+ * transformed once. */
+static const seg_entry *segment(kl_tremor_tracker *t, int64_t end, kl_tremor_fetch_fn fetch, void *ctx) {
   for (size_t i = 0; i <= t->nseg; i++)
     if (t->segs[i].end == end) return &t->segs[i];
   seg_entry *s = &t->segs[t->seg_next];
@@ -117,7 +126,8 @@ static const seg_entry *segment(kl_tremor_tracker *t, int64_t end, int64_t end_w
   s->end = end;
   s->valid = 1;
   memset(s->psd, 0, t->nbins * sizeof(double));
-  const float *x = abp + (size_t)(end - (int64_t)t->nseg_len - (end_w - (int64_t)t->nw)) * 3;
+  fetch(ctx, end - (int64_t)t->nseg_len, t->nseg_len, t->seg_buf);
+  const float *x = t->seg_buf;
   for (int ax = 0; ax < 3 && s->valid; ax++) {
     kl_welch_reset(t->welch);
     kl_welch_push_strided(t->welch, x + ax, t->nseg_len, 3);
@@ -143,7 +153,7 @@ static double refine_bin(const double *S, size_t k, size_t nbins) {
   return (double)k + d;
 }
 
-static void analyse(kl_tremor_tracker *t, kl_tremor_window *w) {
+static void analyse(kl_tremor_tracker *t, kl_tremor_window *w, const seg_entry *const *segs) {
   const double *S = t->win_psd;
   const double df = t->df;
   size_t klo = (size_t)ceil(t->lo_hz / df);
@@ -154,6 +164,8 @@ static void analyse(kl_tremor_tracker *t, kl_tremor_window *w) {
   for (size_t k = klo + 1; k <= khi; k++)
     if (S[k] > S[kp]) kp = k;
   if (!(S[kp] > 0)) return;
+  /* a peak, not the flank of stronger movement just below the band */
+  if (S[kp - 1] > S[kp] || S[kp + 1] > S[kp]) return;
   /* peak band |f - fp| <= 0.5 Hz, neighbours 0.5 < |f - fp| <= 1.5 Hz */
   double pk = 0, nb = 0, amp2 = 0;
   int npk = 0, nnb = 0;
@@ -175,7 +187,24 @@ static void analyse(kl_tremor_tracker *t, kl_tremor_window *w) {
   w->ratio = nnb > 0 && nb > 0 ? pk / (nb / nnb) : INFINITY;
   w->amp_mps2 = sqrt(2.0 * amp2);
   w->freq_hz = refine_bin(S, kp, t->nbins) * df;
-  int tremor = w->ratio >= t->peak_ratio && w->amp_mps2 >= t->min_amp;
+  int tremor = w->ratio >= t->peak_ratio && w->amp_mps2 >= t->min_amp && w->freq_hz >= t->lo_hz && w->freq_hz <= t->hi_hz;
+  if (tremor) {
+    /* Sustained: every segment holds at least SUSTAIN of the mean power at
+     * the peak (+-1 Hz). A tremor is; a pair of jerks, whose spectrum has
+     * interference peaks at multiples of 1/their interval, is not. */
+    double mean = 0, lo = INFINITY;
+    long span1 = (long)floor(1.0 / df + 1e-9);
+    for (size_t i = 0; i < t->nseg; i++) {
+      double p = 0;
+      for (long o = -span1; o <= span1; o++) {
+        long k = (long)kp + o;
+        if (k >= 1 && k < (long)t->nbins) p += segs[i]->psd[k];
+      }
+      mean += p / (double)t->nseg;
+      if (p < lo) lo = p;
+    }
+    if (lo < SUSTAIN * mean) tremor = 0;
+  }
   if (tremor) {
     /* A harmonic of a stronger peak below the tremor band (walking: the step
      * frequency and its multiples) is not tremor. */
@@ -217,32 +246,34 @@ static int push_episode(kl_tremor_tracker *t) {
 
 static int close_run(kl_tremor_tracker *t) {
   int rc = KLONOS_OK;
-  if (t->run_open && t->run_count >= 2) rc = push_episode(t);
+  if (t->run_open && t->run_count >= MIN_WINDOWS) rc = push_episode(t);
   t->run_open = 0;
   t->run_count = 0;
   t->run_pw = t->run_pwf = t->run_amp2 = 0;
   return rc;
 }
 
-int kl_tremor_tracker_window(kl_tremor_tracker *t, int64_t end, const float *abp, double power) {
-  if (!t || !abp || t->finished) return KLONOS_E_INVAL;
+int kl_tremor_tracker_window(kl_tremor_tracker *t, int64_t end, kl_tremor_fetch_fn fetch, void *ctx, double power) {
+  if (!t || !fetch || t->finished) return KLONOS_E_INVAL;
   kl_tremor_window *w = &t->wins[t->nwins % WIN_KEEP];
   memset(w, 0, sizeof *w);
   w->end = end;
   w->valid = isfinite(power);
   if (w->valid && power >= 0.5 * t->min_amp * t->min_amp) {
     memset(t->win_psd, 0, t->nbins * sizeof(double));
+    const seg_entry *used[MAX_SEGS];
     for (size_t i = 0; i < t->nseg && w->valid; i++) {
-      const seg_entry *s = segment(t, end - (int64_t)(i * t->nh), end, abp);
+      const seg_entry *s = segment(t, end - (int64_t)(i * t->nh), fetch, ctx);
       if (!s->valid) {
         w->valid = 0;
         break;
       }
+      used[i] = s;
       for (size_t k = 0; k < t->nbins; k++) t->win_psd[k] += s->psd[k];
     }
     if (w->valid) {
       for (size_t k = 0; k < t->nbins; k++) t->win_psd[k] /= (double)t->nseg;
-      analyse(t, w);
+      analyse(t, w, used);
     }
   }
   t->nwins++;

@@ -5,7 +5,8 @@
  * three axes of the Welch PSDs (segments of half the window, one per hop,
  * Hann, kl_welch): the trace of the spectral matrix, so the test is
  * rotation-invariant. A window holds tremor when
- *   - its largest bin in the tremor band (3-12 Hz) has a mean density over
+ *   - its largest bin in the tremor band (3-12 Hz), a local maximum whose
+ *     refined frequency stays in the band, has a mean density over
  *     +-0.5 Hz at least tremor_peak_ratio (3) times the mean density of the
  *     neighbouring bins 0.5-1.5 Hz away (the "peak >= 3x the neighbouring
  *     +-1 Hz power" rhythmicity test of the orthostatic-myoclonus abstract,
@@ -19,7 +20,7 @@
  * computed once and shared by the windows that overlap it.
  *
  * A flagged window marks +-hop around its centre as tremor. Runs of at least
- * two consecutive flagged windows are reported as episodes
+ * three consecutive flagged windows are reported as episodes
  * [first centre - hop/2, last centre + hop/2] with the power-weighted mean
  * peak frequency (parabolic interpolation of the log-spectrum) and the RMS
  * mean amplitude. */
@@ -51,11 +52,15 @@ void kl_tremor_tracker_destroy(kl_tremor_tracker **t);
 size_t kl_tremor_window_frames(const kl_tremor_tracker *t);
 size_t kl_tremor_hop_frames(const kl_tremor_tracker *t);
 
-/* The window ending at frame `end` (a multiple of the hop): `abp` holds its
- * window_frames x 3 band-passed samples (NaN in gaps), `power` is their mean
- * squared norm (m^2/s^4; NaN if any frame is a gap). Windows must come in
- * order of `end`. */
-int kl_tremor_tracker_window(kl_tremor_tracker *t, int64_t end, const float *abp, double power);
+/* Copies n frames of 3 band-passed samples starting at frame `start`. */
+typedef void (*kl_tremor_fetch_fn)(void *ctx, int64_t start, size_t n, float *out);
+
+/* The window ending at frame `end` (a multiple of the hop); `fetch` reads
+ * its samples (NaN in gaps) when a segment spectrum is needed. `power` is
+ * its sustained power (m^2/s^4; NaN if the window has a gap): below
+ * tremor_min_amp_mps2^2 / 2 the window cannot hold tremor and is not
+ * transformed. Windows must come in order of `end`. */
+int kl_tremor_tracker_window(kl_tremor_tracker *t, int64_t end, kl_tremor_fetch_fn fetch, void *ctx, double power);
 
 /* Tremor status of frame p, decided once the windows centred up to p + hop
  * have been handed over (or after finish). *margin receives
