@@ -69,6 +69,21 @@ class LayoutTest(unittest.TestCase):
                     descr = getattr(cls, fname)
                     self.assertEqual((descr.offset, descr.size), self.c_layout[(cname, fname)])
 
+    def test_every_public_struct_is_mirrored(self):
+        expected = {
+            # reader.h
+            "klonos_reader_options", "klonos_recording_info", "klonos_read_stats", "klonos_notice",
+            # analyzer.h
+            "klonos_analyzer_config", "klonos_bout", "klonos_jerk_event", "klonos_jerk_cluster",
+            "klonos_tremor_episode", "klonos_sway_metrics", "klonos_gait_metrics", "klonos_scores",
+            "klonos_epoch_scores", "klonos_report_context", "klonos_calibration",
+            # synth.h
+            "klonos_synth_config", "klonos_synth_params", "klonos_synth_truth", "klonos_synth_file_options",
+            "klonos_synth_file_info",
+        }
+        self.assertEqual(expected - set(self.types.MIRRORED_STRUCTS), set())
+        self.assertEqual({name for name, _ in self.c_layout if _ == "-"}, set(self.types.MIRRORED_STRUCTS))
+
     def test_fields_tile_the_struct(self):
         # The headers use explicit reserved fields instead of implicit padding,
         # so the mirror's fields must follow each other without holes and end

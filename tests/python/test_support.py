@@ -129,3 +129,88 @@ def skip_if_stub(testcase, exc, what):
     (it fails every open with the message "todo")."""
     if isinstance(exc, klonos.FormatError) and exc.message.endswith(": todo"):
         testcase.skipTest("%s reader not implemented in this library build yet (%s)" % (what, exc.message))
+
+
+# -- analysis helpers (test_analyze*, test_streaming, test_synth, ...) -----------
+
+DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "demo.flac")
+
+# klonos.analyze() keyword -> `klonos analyze` flag (flags without a value: True).
+CLI_FLAGS = {
+    "calibrate": "--calibrate", "events": "--events", "bouts": "--bouts", "placement": "--placement",
+    "axes": "--axes", "epoch": "--epoch", "nonwear_window": "--nonwear-window", "score_epoch": "--score-epoch",
+    "units": "--units", "gyro_units": "--gyro-units", "rate": "--rate", "columns": "--columns",
+    "full_scale": "--full-scale", "max_gap": "--max-gap", "gap_fill": "--gaps", "input_format": "--input-format",
+}
+
+
+def cli_args(options):
+    """CLI arguments for analyze() keyword options (see CLI_FLAGS)."""
+    args = []
+    for key, value in options.items():
+        if value is True:
+            args.append(CLI_FLAGS[key])
+        elif value not in (False, None):
+            args += [CLI_FLAGS[key], str(value)]
+    return args
+
+
+def cli_run(*args, cwd=None):
+    """Run the CLI; returns (returncode, stdout text, stderr text)."""
+    proc = subprocess.run([CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, check=False)
+    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+def cli_analyze(path, options=None, cwd=None):
+    """`klonos analyze --format json [options] path` parsed (one JSON object)."""
+    code, out, err = cli_run("analyze", "--format", "json", "--jobs", "1", *cli_args(options or {}), "--", path,
+                             cwd=cwd)
+    lines = out.splitlines()
+    if len(lines) != 1:
+        raise AssertionError("klonos analyze printed %r (stderr %r)" % (out, err))
+    return json.loads(lines[0])
+
+
+_HELP_CACHE = {}
+
+
+def cli_supports(command, flag):
+    """True when `klonos COMMAND --help` mentions FLAG (options other engineers may be adding)."""
+    key = (command, flag)
+    if key not in _HELP_CACHE:
+        _HELP_CACHE[key] = CLI is not None and flag in cli_run(command, "--help")[1]
+    return _HELP_CACHE[key]
+
+
+def calibration_frames(rate_hz=50, seconds_per_pose=15, offset_g=(0.02, -0.03, 0.01), scale=(1.01, 0.98, 1.02)):
+    """Interleaved m/s^2 frames holding still in 26 orientations, distorted by a
+    known offset/scale (corrected = (raw + offset) * scale): something the
+    autocalibration can fit. Returns array('f')."""
+    import itertools
+    import random
+    rng = random.Random(1)
+    out = array.array("f")
+    for v in itertools.product((-1, 0, 1), repeat=3):
+        if not any(v):
+            continue
+        norm = math.sqrt(sum(c * c for c in v))
+        for _ in range(rate_hz * seconds_per_pose):
+            out.extend([((v[k] / norm + rng.gauss(0, 0.002)) / scale[k] - offset_g[k]) * G for k in range(3)])
+    return out
+
+
+def numpy_or_none():
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+def cli_json(command, path, options=None):
+    """`klonos COMMAND --format json [options] path` parsed (events, sway, gait)."""
+    code, out, err = cli_run(command, "--format", "json", *cli_args(options or {}), "--", path)
+    lines = out.splitlines()
+    if len(lines) != 1:
+        raise AssertionError("klonos %s printed %r (stderr %r)" % (command, out, err))
+    return json.loads(lines[0])

@@ -1,14 +1,24 @@
-"""klonos: body-worn accelerometer recordings in SI units (ctypes binding of libklonos).
+"""klonos: myoclonus and ataxia from body-worn accelerometers (ctypes binding of libklonos).
 
 Pure Python over the C library's stable ABI; nothing beyond the standard
-library is needed (numpy is used only when asked for with ``numpy=True``).
+library is needed (numpy arrays are accepted, and returned when asked for
+with ``numpy=True``).
 
     import klonos
-    with klonos.open("wrist.cwa") as r:
-        print(r.sample_rate_hz, r.channels, r.start_time)
-        for chunk in r.chunks(frames=65536):   # array('f'), m/s^2 interleaved
+    result = klonos.analyze("subject01.cwa", calibrate=True)   # as `klonos analyze`
+    print(result.scores, len(result.events), result.sway)
+    report = result.to_dict()                                  # == the CLI's --format json
+
+    with klonos.open("wrist.cwa") as r:                        # reading frames
+        for chunk in r.chunks(frames=65536):                   # array('f'), m/s^2 interleaved
             ...
-        print(r.stats["clipped"])
+
+    with klonos.Analyzer(rate=100) as a:                       # streaming analysis
+        for chunk in source:
+            a.push(chunk)
+        result = a.finish()
+
+    samples, truth = klonos.synth(scenario="stance-jerks", duration=120)
 
 Importing loads libklonos (see ``klonos._lib`` for where it looks; set
 ``KLONOS_LIBRARY`` to a full path to choose one) and raises ImportError when
@@ -26,6 +36,11 @@ from .errors import (ChannelError, CorruptError, EmptyRecordingError, Error, Fil
                      RateError, SampleValueError, StateError, TimestampError, error_for, status_name,
                      strerror)
 from .reader import DEFAULT_CHUNK_FRAMES, Reader, format_name, info, open, role_name, units_name
+from ._constants import State
+from .analyzer import Analyzer
+from .result import Result, state_name
+from .pipeline import analyze, calibrate, events, gait, sway
+from .synth import derived_params as synth_params, scenarios as synth_scenarios, synth
 
 #: Version of this binding (the C API version it was written for).
 __version__ = "%d.%d.0" % (EXPECTED_MAJOR, EXPECTED_MINOR)
@@ -53,4 +68,8 @@ __all__ = [
     "open", "info", "Reader", "DEFAULT_CHUNK_FRAMES",
     "Format", "Units", "Role", "GapFill", "NoticeKind", "format_name", "role_name", "units_name",
     "FRAME_CHANNEL_NAMES", "STANDARD_GRAVITY_MPS2",
+    # analysis
+    "analyze", "events", "sway", "gait", "calibrate", "Analyzer", "Result", "State", "state_name",
+    # synthetic recordings
+    "synth", "synth_params", "synth_scenarios",
 ]

@@ -106,3 +106,63 @@ FORMAT_NAMES = {
 GAP_FILL_NAMES = {
     "default": GapFill.DEFAULT, "nan": GapFill.NAN, "last": GapFill.LAST, "zero": GapFill.ZERO,
 }
+
+
+class State(enum.IntEnum):
+    """klonos_state: activity states of the analyzer (docs/conditioning.md)."""
+
+    MISSING = 0
+    NONWEAR = 1
+    LYING = 2
+    UPRIGHT_STILL = 3
+    WALKING = 4
+    OTHER = 5
+
+
+#: klonos_report_part bits: optional arrays of the JSON report.
+REPORT_EVENTS = 1   # "events", "clusters", "tremor"
+REPORT_BOUTS = 2    # "bouts", "sway_bouts", "gait_bouts"
+
+#: klonos_scores.components_used bits, in the report's order.
+SCORE_COMPONENTS = (("myoclonus", 1), ("stance", 2), ("gait", 4))
+
+
+class SynthRotation(enum.IntEnum):
+    """klonos_synth_rotation: how the synthetic sensor is mounted."""
+
+    NONE = 0
+    RANDOM = 1
+    EULER = 2
+
+
+class SynthTruthKind(enum.IntEnum):
+    """klonos_synth_truth_kind: kinds of ground-truth item."""
+
+    BOUT = 1
+    POSTURE_CHANGE = 2
+    STEP = 3
+    JERK = 4
+    CLUSTER = 5
+    TREMOR = 6
+    FALL = 7
+    NEAR_FALL = 8
+    INTENTIONAL_SIT = 9
+
+
+#: klonos_synth_fall_type names, as in the truth file (no C function names them).
+SYNTH_FALL_TYPES = {1: "to_sitting", 2: "to_lying", 3: "topple"}
+
+
+class SynthState(enum.IntEnum):
+    """klonos_synth_state: states of synthetic bouts."""
+
+    OTHER = 0
+    LYING = 1
+    SITTING = 2
+    STANDING = 3
+    WALKING = 4
+    NONWEAR = 5
+
+
+#: klonos_synth_sample_format by name (the CLI's --sample-format values).
+SYNTH_SAMPLE_FORMATS = {"auto": 0, "float": 1, "int16": 2}

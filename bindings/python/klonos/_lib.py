@@ -32,6 +32,7 @@ _P = ctypes.POINTER
 _int = ctypes.c_int
 _str = ctypes.c_char_p
 _size = ctypes.c_size_t
+_double = ctypes.c_double
 
 # (name, restype, argtypes) for every C function used, in header order.
 _FUNCTIONS = [
@@ -53,6 +54,63 @@ _FUNCTIONS = [
     ("klonos_format_name", _str, [_int]),
     ("klonos_role_name", _str, [_int]),
     ("klonos_units_name", _str, [_int]),
+    # analyzer.h
+    ("klonos_analyzer_config_default", None, [_P(T.AnalyzerConfig)]),
+    ("klonos_analyzer_open", _int, [_P(_P(T.AnalyzerHandle)), _double, _int, _P(T.AnalyzerConfig)]),
+    ("klonos_analyzer_close", None, [_P(_P(T.AnalyzerHandle))]),
+    ("klonos_analyzer_push_f32", _int, [_P(T.AnalyzerHandle), _P(ctypes.c_float), _size]),
+    ("klonos_analyzer_finish", _int, [_P(T.AnalyzerHandle)]),
+    ("klonos_analyzer_bout_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_bout_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.Bout)]),
+    ("klonos_analyzer_state_seconds", _int, [_P(T.AnalyzerHandle), _int, _P(_double)]),
+    ("klonos_analyzer_duration_s", _int, [_P(T.AnalyzerHandle), _P(_double)]),
+    ("klonos_analyzer_event_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_event_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.JerkEvent)]),
+    ("klonos_analyzer_cluster_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_cluster_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.JerkCluster)]),
+    ("klonos_analyzer_tremor_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_tremor_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.TremorEpisode)]),
+    ("klonos_analyzer_sway_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_sway_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.SwayMetrics)]),
+    ("klonos_analyzer_sway_summary", _int, [_P(T.AnalyzerHandle), _P(T.SwayMetrics)]),
+    ("klonos_analyzer_gait_count", _int, [_P(T.AnalyzerHandle), _P(_size)]),
+    ("klonos_analyzer_gait_get", _int, [_P(T.AnalyzerHandle), _size, _P(T.GaitMetrics)]),
+    ("klonos_analyzer_gait_summary", _int, [_P(T.AnalyzerHandle), _P(T.GaitMetrics)]),
+    ("klonos_analyzer_scores", _int, [_P(T.AnalyzerHandle), _P(T.Scores)]),
+    ("klonos_analyzer_epoch_count", _int, [_P(T.AnalyzerHandle), _double, _P(_size)]),
+    ("klonos_analyzer_epoch_get", _int, [_P(T.AnalyzerHandle), _double, _size, _P(T.EpochScores)]),
+    ("klonos_analyzer_report_json", _int, [_P(T.AnalyzerHandle), _P(T.ReportContext), ctypes.c_void_p, _size,
+                                           _P(_size)]),
+    ("klonos_analyzer_error", _str, [_P(T.AnalyzerHandle)]),
+    ("klonos_state_name", _str, [_int]),
+    ("klonos_calibrator_open", _int, [_P(_P(T.CalibratorHandle)), _double, _int]),
+    ("klonos_calibrator_close", None, [_P(_P(T.CalibratorHandle))]),
+    ("klonos_calibrator_push_f32", _int, [_P(T.CalibratorHandle), _P(ctypes.c_float), _size]),
+    ("klonos_calibrator_fit", _int, [_P(T.CalibratorHandle), _P(T.Calibration)]),
+    # synth.h
+    ("klonos_synth_config_default", None, [_P(T.SynthConfig)]),
+    ("klonos_synth_params_derive", _int, [_P(T.SynthConfig), _P(T.SynthParams)]),
+    ("klonos_synth_open", _int, [_P(_P(T.SynthHandle)), _P(T.SynthConfig), _P(T.SynthParams)]),
+    ("klonos_synth_close", None, [_P(_P(T.SynthHandle))]),
+    ("klonos_synth_error", _str, [_P(T.SynthHandle)]),
+    ("klonos_synth_get_config", _int, [_P(T.SynthHandle), _P(T.SynthConfig)]),
+    ("klonos_synth_get_params", _int, [_P(T.SynthHandle), _P(T.SynthParams)]),
+    ("klonos_synth_frame_count", _int, [_P(T.SynthHandle), _P(ctypes.c_int64)]),
+    ("klonos_synth_rotation_matrix", _int, [_P(T.SynthHandle), _P(_double)]),
+    ("klonos_synth_render", _int, [_P(T.SynthHandle), _P(ctypes.c_float), _size, _P(_size)]),
+    ("klonos_synth_truth_count", _int, [_P(T.SynthHandle), _P(_size)]),
+    ("klonos_synth_truth_get", _int, [_P(T.SynthHandle), _size, _P(T.SynthTruth)]),
+    ("klonos_synth_clipped_count", _int, [_P(T.SynthHandle), _P(ctypes.c_int64)]),
+    ("klonos_synth_file_options_default", None, [_P(T.SynthFileOptions)]),
+    ("klonos_synth_write_files", _int, [_P(T.SynthConfig), _P(T.SynthParams), _str, _str, _P(T.SynthFileOptions),
+                                        _P(T.SynthFileInfo), ctypes.c_char_p, _size]),
+    ("klonos_synth_scenario_from_name", _int, [_str, _P(ctypes.c_int32)]),
+    ("klonos_synth_scenario_name", _str, [_int]),
+    ("klonos_synth_scenario_description", _str, [_int]),
+    ("klonos_synth_state_name", _str, [_int]),
+    ("klonos_synth_truth_kind_name", _str, [_int]),
+    ("klonos_synth_jerk_shape_name", _str, [_int]),
+    ("klonos_synth_lying_name", _str, [_int]),
 ]
 
 

@@ -1,4 +1,4 @@
-"""ctypes mirrors of the public C structs in include/klonos/reader.h.
+"""ctypes mirrors of the public C structs in include/klonos/{reader,analyzer,synth}.h.
 
 Each class lists the C fields in the same order, with the same types, fixed
 array lengths and reserved tails, so that ``ctypes.sizeof`` and every field
@@ -21,6 +21,7 @@ _c_int64 = ctypes.c_int64
 _c_double = ctypes.c_double
 _c_char = ctypes.c_char
 _c_uint8 = ctypes.c_uint8
+_c_uint64 = ctypes.c_uint64
 
 
 class ReaderOptions(ctypes.Structure):
@@ -99,10 +100,311 @@ class ReaderHandle(ctypes.Structure):
     _fields_ = []
 
 
+# ---------------------------------------------------------------- analyzer.h
+
+
+class AnalyzerConfig(ctypes.Structure):
+    """struct klonos_analyzer_config. Fill with klonos_analyzer_config_default() first."""
+
+    _fields_ = [
+        ("analysis_rate_hz", _c_double),   # internal rate of every analysis (default 100 Hz)
+        ("epoch_s", _c_double),            # activity-state epoch, s (default 2, 0.5-60)
+        ("nonwear_window_s", _c_double),   # non-wear window, s (default 3600)
+        ("placement", _c_char * 24),       # "lower-back", "chest", "wrist", "ankle"
+        ("axes", _c_char * 32),            # "V,ML,-AP"; "" = the placement's default
+        ("apply_calibration", _c_int32),   # 1: corrected = (raw + offset_g) * scale
+        ("reserved_i", _c_int32),
+        ("calib_offset_g", _c_double * 3),
+        ("calib_scale", _c_double * 3),
+        ("reserved", _c_uint8 * 256),
+    ]
+
+
+class Bout(ctypes.Structure):
+    """struct klonos_bout: a run of epochs in one activity state (times in s from the first frame)."""
+
+    _fields_ = [
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("state", _c_int32),               # klonos_state
+        ("reserved_i", _c_int32),
+        ("mean_cadence_spm", _c_double),   # walking bouts: steps/min; else 0
+    ]
+
+
+class JerkEvent(ctypes.Structure):
+    """struct klonos_jerk_event: one myoclonic jerk."""
+
+    _fields_ = [
+        ("onset_s", _c_double),
+        ("offset_s", _c_double),
+        ("peak_acc_mps2", _c_double),
+        ("peak_jerk_mps3", _c_double),
+        ("direction", _c_double * 3),      # unit vector (AP, ML, V)
+        ("confidence", _c_double),         # 0..1
+        ("cluster_id", _c_int64),          # -1 isolated
+        ("state", _c_int32),               # klonos_state at the onset
+        ("reserved_i", _c_int32),
+    ]
+
+
+class JerkCluster(ctypes.Structure):
+    """struct klonos_jerk_cluster: a cluster ("storm") of jerks."""
+
+    _fields_ = [
+        ("id", _c_int64),
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("count", _c_int32),
+        ("reserved_i", _c_int32),
+    ]
+
+
+class TremorEpisode(ctypes.Structure):
+    """struct klonos_tremor_episode: a rhythmic episode (Hz, m/s^2)."""
+
+    _fields_ = [
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("freq_hz", _c_double),
+        ("amp_mps2", _c_double),
+    ]
+
+
+class SwayMetrics(ctypes.Structure):
+    """struct klonos_sway_metrics: sway of one quiet-upright bout, or the summary (docs/sway.md)."""
+
+    _fields_ = [(name, _c_double) for name in (
+        "start_s", "end_s", "duration_s",
+        "rms_ap_mps2", "rms_ml_mps2", "rms_mps2",
+        "range_ap_mps2", "range_ml_mps2", "range_mps2",
+        "mean_distance_mps2", "path_mps2", "path_per_s_mps3", "mean_velocity_mps",
+        "jerk_m2ps5", "jerk_per_s_m2ps6", "ellipse_area_m2ps4", "prediction_ellipse_area_m2ps4",
+        "mean_freq_hz", "total_power_m2ps4", "f50_hz", "f95_hz", "centroid_freq_hz", "freq_dispersion")] + [
+        ("bouts", _c_int32),
+        ("reserved_i", _c_int32),
+        ("reserved", _c_uint8 * 32),
+    ]
+
+
+class GaitMetrics(ctypes.Structure):
+    """struct klonos_gait_metrics: gait of one walking bout, or the summary (docs/gait.md)."""
+
+    _fields_ = [
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("duration_s", _c_double),
+        ("steps", _c_int32),
+        ("strides", _c_int32),
+    ] + [(name, _c_double) for name in (
+        "cadence_spm", "step_time_s", "stride_time_s", "stride_time_cv", "step_time_asymmetry",
+        "step_regularity_v", "stride_regularity_v", "step_symmetry_v",
+        "step_regularity_ap", "stride_regularity_ap", "step_symmetry_ap",
+        "harmonic_ratio_v", "harmonic_ratio_ap", "harmonic_ratio_ml",
+        "ml_rms_mps2", "ml_range_mps2")] + [
+        ("bouts", _c_int32),
+        ("reserved_i", _c_int32),
+        ("reserved", _c_uint8 * 32),
+    ]
+
+
+class Scores(ctypes.Structure):
+    """struct klonos_scores: severity 0..100 (NaN = no data) and what they rest on."""
+
+    _fields_ = [
+        ("motor", _c_double),
+        ("myoclonus", _c_double),
+        ("stance", _c_double),
+        ("gait", _c_double),
+        ("components_used", _c_int32),     # bits: 1 myoclonus, 2 stance, 4 gait
+        ("reserved_i", _c_int32),
+        ("wear_s", _c_double),
+        ("events_per_min", _c_double),
+        ("amp_median_mps2", _c_double),
+        ("reserved", _c_uint8 * 32),
+    ]
+
+
+class EpochScores(ctypes.Structure):
+    """struct klonos_epoch_scores: scores of one fixed window."""
+
+    _fields_ = [
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("wear_s", _c_double),
+        ("upright_still_s", _c_double),
+        ("walking_s", _c_double),
+        ("lying_s", _c_double),
+        ("events", _c_int64),
+        ("myoclonus", _c_double),
+        ("stance", _c_double),
+        ("gait", _c_double),
+        ("motor", _c_double),
+        ("reserved", _c_uint8 * 32),
+    ]
+
+
+class Calibration(ctypes.Structure):
+    """struct klonos_calibration: autocalibration result (van Hees 2014)."""
+
+    _fields_ = [
+        ("offset_g", _c_double * 3),
+        ("scale", _c_double * 3),
+        ("error_before_mg", _c_double),
+        ("error_after_mg", _c_double),
+        ("still_windows", _c_int64),
+        ("iterations", _c_int32),
+        ("reserved_i", _c_int32),
+        ("why", _c_char * 160),            # reason when refused
+        ("reserved", _c_uint8 * 64),
+    ]
+
+
+class ReportContext(ctypes.Structure):
+    """struct klonos_report_context: where the frames came from (every pointer may be NULL)."""
+
+    _fields_ = [
+        ("file", ctypes.c_char_p),
+        ("info", ctypes.POINTER(RecordingInfo)),
+        ("stats", ctypes.POINTER(ReadStats)),
+        ("calibration", ctypes.POINTER(Calibration)),
+        ("calibration_status", _c_int32),  # what klonos_calibrator_fit() returned
+        ("include", _c_int32),             # bit mask of klonos_report_part
+        ("score_epoch_s", _c_double),      # 0 = 60
+        ("reserved", _c_uint8 * 32),
+    ]
+
+
+class AnalyzerHandle(ctypes.Structure):
+    """Opaque struct klonos_analyzer."""
+
+    _fields_ = []
+
+
+class CalibratorHandle(ctypes.Structure):
+    """Opaque struct klonos_calibrator."""
+
+    _fields_ = []
+
+
+# ------------------------------------------------------------------- synth.h
+
+
+class SynthConfig(ctypes.Structure):
+    """struct klonos_synth_config. Fill with klonos_synth_config_default() first."""
+
+    _fields_ = [
+        ("seed", _c_uint64),
+        ("scenario", _c_int32),            # klonos_synth_scenario
+        ("channels", _c_int32),            # 3 or 6
+        ("severity", _c_double),           # 0..1
+        ("duration_s", _c_double),
+        ("rate_hz", _c_double),            # 25..1000
+        ("rotation", _c_int32),            # klonos_synth_rotation
+        ("reserved_i", _c_int32),
+        ("rotation_euler_deg", _c_double * 3),
+        ("full_scale_g", _c_double),
+        ("reserved", _c_uint8 * 64),
+    ]
+
+
+# Fields of struct klonos_synth_params in header order: doubles unless typed.
+_SYNTH_PARAM_FIELDS = (
+    "standing_pitch_deg", "sitting_pitch_deg", "walking_pitch_deg", "posture_jitter_deg",
+    "sway_ap_rms_mps2", "sway_ml_rms_mps2", "sway_centroid_hz", "sway_band_low_hz", "sway_band_high_hz",
+    "sway_tilt_fraction", "sitting_sway_factor", "lying_sway_factor",
+    "cadence_spm", "stride_time_cv", "step_time_asymmetry", "step_amp_cv", "step_amp_asymmetry",
+    "gait_v_amp_mps2", "gait_ap_amp_mps2", "gait_ml_amp_mps2", "heel_strike_mps2", "gait_ml_sway_rms_mps2",
+    "jerk_rate_per_min", "jerk_min_gap_s", "cluster_rate_per_hour",
+    ("cluster_size_min", _c_int32), ("cluster_size_max", _c_int32),
+    "cluster_gap_min_s", "cluster_gap_max_s", "jerk_amp_min_mps2", "jerk_amp_max_mps2",
+    "jerk_duration_min_s", "jerk_duration_max_s",
+    ("jerk_shape_mask", _c_int32), ("jerk_states_mask", _c_int32),
+    "tremor_rate_per_min", "tremor_freq_min_hz", "tremor_freq_max_hz", "tremor_amp_min_mps2",
+    "tremor_amp_max_mps2", "tremor_duration_min_s", "tremor_duration_max_s",
+    ("tremor_states_mask", _c_int32), ("reserved_i", _c_int32),
+    "acc_noise_ug_rthz", "gyro_noise_dps_rthz",
+    ("acc_offset_mps2", _c_double * 3), ("acc_gain_error", _c_double * 3),
+    "fall_rate_per_hour", "fall_to_lying_fraction", "fast_sit_rate_per_hour", "near_fall_rate_per_hour",
+    "play_rate_per_min",
+    ("reserved", _c_uint8 * 24),
+)
+
+
+class SynthParams(ctypes.Structure):
+    """struct klonos_synth_params: every model parameter (klonos_synth_params_derive() fills it)."""
+
+    _fields_ = [f if isinstance(f, tuple) else (f, _c_double) for f in _SYNTH_PARAM_FIELDS]
+
+
+class SynthTruth(ctypes.Structure):
+    """struct klonos_synth_truth: one ground-truth item (times in s from the first frame)."""
+
+    _fields_ = [
+        ("kind", _c_int32),
+        ("state", _c_int32),
+        ("from_state", _c_int32),
+        ("detail", _c_int32),
+        ("id", _c_int64),
+        ("parent_id", _c_int64),
+        ("count", _c_int64),
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("peak_s", _c_double),
+        ("amplitude_mps2", _c_double),
+        ("freq_hz", _c_double),
+        ("direction", _c_double * 3),      # body frame (V, AP, ML)
+        ("pitch_deg", _c_double),
+        ("roll_deg", _c_double),
+        ("sampled_peak_mps2", _c_double),
+        ("reserved", _c_uint8 * 24),
+    ]
+
+
+class SynthFileOptions(ctypes.Structure):
+    """struct klonos_synth_file_options. Fill with klonos_synth_file_options_default() first."""
+
+    _fields_ = [
+        ("sample_format", _c_int32),       # klonos_synth_sample_format
+        ("chunk_frames", _c_int32),        # 0 = 65536
+        ("reserved", _c_uint8 * 56),
+    ]
+
+
+class SynthFileInfo(ctypes.Structure):
+    """struct klonos_synth_file_info: what klonos_synth_write_files() wrote."""
+
+    _fields_ = [(name, _c_int64) for name in (
+        "frames", "clipped_samples", "truth_items", "bouts", "posture_changes", "steps", "jerks",
+        "clusters", "tremors")] + [("reserved", _c_uint8 * 32)]
+
+
+class SynthHandle(ctypes.Structure):
+    """Opaque struct klonos_synth."""
+
+    _fields_ = []
+
+
 #: C struct name -> ctypes mirror; the layout test iterates over this.
 MIRRORED_STRUCTS = {
     "klonos_reader_options": ReaderOptions,
     "klonos_recording_info": RecordingInfo,
     "klonos_read_stats": ReadStats,
     "klonos_notice": Notice,
+    "klonos_analyzer_config": AnalyzerConfig,
+    "klonos_bout": Bout,
+    "klonos_jerk_event": JerkEvent,
+    "klonos_jerk_cluster": JerkCluster,
+    "klonos_tremor_episode": TremorEpisode,
+    "klonos_sway_metrics": SwayMetrics,
+    "klonos_gait_metrics": GaitMetrics,
+    "klonos_scores": Scores,
+    "klonos_epoch_scores": EpochScores,
+    "klonos_report_context": ReportContext,
+    "klonos_calibration": Calibration,
+    "klonos_synth_config": SynthConfig,
+    "klonos_synth_params": SynthParams,
+    "klonos_synth_truth": SynthTruth,
+    "klonos_synth_file_options": SynthFileOptions,
+    "klonos_synth_file_info": SynthFileInfo,
 }
