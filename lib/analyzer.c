@@ -70,7 +70,7 @@ int klonos_analyzer_open(klonos_analyzer **out, double rate_hz, int nch, const k
   else klonos_analyzer_config_default(&a->cfg);
   if (check_config(a, &a->cfg)) return a->status;
   if (nch != 3 && nch != 6)
-    return kl_analyzer_fail(a, KLONOS_E_INVAL, "channel_count %d: frames must hold 3 (acc) or 6 (acc + gyro) channels", nch);
+    return kl_analyzer_fail(a, KLONOS_E_CHANNELS, "channel_count %d: frames must hold 3 (acc) or 6 (acc + gyro) channels", nch);
   if (!isfinite(rate_hz) || rate_hz < 1.0 || rate_hz > 100000.0)
     return kl_analyzer_fail(a, KLONOS_E_RATE, "sample rate %g Hz is outside 1 Hz..100 kHz", rate_hz);
   if (rate_hz < 10.0)
@@ -179,7 +179,8 @@ static int validate_frames(klonos_analyzer *a, const float *frames, size_t n) {
 int klonos_analyzer_push_f32(klonos_analyzer *a, const float *frames, size_t n) {
   if (!a || (!frames && n)) return KLONOS_E_INVAL;
   if (a->status) return a->status;
-  if (a->finished) return kl_analyzer_fail(a, KLONOS_E_STATE, "push after finish");
+  /* Not sticky: the finished results stay readable. */
+  if (a->finished) return KLONOS_E_STATE;
   if (validate_frames(a, frames, n)) return a->status;
   while (n) {
     size_t used, made;
@@ -219,6 +220,11 @@ int klonos_analyzer_finish(klonos_analyzer *a) {
   if (drain_epochs(a)) return a->status;
   if (kl_measure_finish(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for results");
   a->finished = 1;
+  /* Only the results are needed from here on: give back the working memory
+   * (the ring alone is an hour of frames) so finished handles are cheap. */
+  kl_resampler_destroy(&a->resampler);
+  kl_segmenter_destroy(&a->segmenter);
+  kl_measure_release_work(a);
   return KLONOS_OK;
 }
 

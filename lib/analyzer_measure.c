@@ -69,6 +69,19 @@ int kl_measure_init(klonos_analyzer *a) {
   return kl_jerk_detector_create(&a->jerks, &jc, rate, a->nch);
 }
 
+void kl_measure_release_work(klonos_analyzer *a) {
+  kl_jerk_detector_destroy(&a->jerks);
+  free(a->ring);
+  free(a->piece.xyz);
+  free(a->work);
+  free(a->notes);
+  a->ring = NULL;
+  a->piece.xyz = NULL;
+  a->work = NULL;
+  a->notes = NULL;
+  kl_vec_free(&a->pending);
+}
+
 void kl_measure_free(klonos_analyzer *a) {
   kl_jerk_detector_destroy(&a->jerks);
   free(a->ring);

@@ -86,6 +86,7 @@ int kl_analyzer_fail(klonos_analyzer *a, int code, const char *fmt, ...)
 /* lib/analyzer_measure.c: sway and gait per bout, jerk events' states. */
 int kl_measure_init(klonos_analyzer *a);
 void kl_measure_free(klonos_analyzer *a);
+void kl_measure_release_work(klonos_analyzer *a);                     /* after finish: keep only results */
 void kl_measure_store(klonos_analyzer *a, const float *acc, size_t n); /* append to the ring */
 int kl_measure_epoch(klonos_analyzer *a, const kl_epoch *e);          /* a final epoch */
 int kl_measure_finish(klonos_analyzer *a);

@@ -183,6 +183,7 @@ static void write_recording(kl_json *j, const klonos_analyzer *a, const klonos_r
   kl_json_number(j, "duration_s", dur);
   kl_json_string(j, "start_time", in && in->has_start_time ? in->start_time_iso : NULL);
   kl_json_number(j, "wear_s", wear_seconds(a));
+  /* The same keys whether or not the frames came from a reader: null = unknown. */
   const klonos_read_stats *st = ctx ? ctx->stats : NULL;
   if (st) {
     kl_json_int(j, "gap_count", st->gap_count);
@@ -191,6 +192,11 @@ static void write_recording(kl_json *j, const klonos_analyzer *a, const klonos_r
     int64_t clipped = 0;
     for (int c = 0; c < KLONOS_MAX_FRAME_CHANNELS; c++) clipped += st->clipped[c];
     kl_json_int(j, "clipped_samples", clipped);
+  } else {
+    kl_json_null(j, "gap_count");
+    kl_json_null(j, "gap_total_s");
+    kl_json_null(j, "bad_blocks");
+    kl_json_null(j, "clipped_samples");
   }
   kl_json_end_object(j);
 }

@@ -103,7 +103,7 @@ Test(analyzer, chunking_gives_identical_bouts) {
 
 Test(analyzer, bad_arguments) {
   klonos_analyzer *a = NULL;
-  cr_assert_eq(klonos_analyzer_open(&a, 100, 2, NULL), KLONOS_E_INVAL);
+  cr_assert_eq(klonos_analyzer_open(&a, 100, 2, NULL), KLONOS_E_CHANNELS);
   cr_assert(strstr(klonos_analyzer_error(a), "channel_count 2"));
   klonos_analyzer_close(&a);
   cr_assert_eq(klonos_analyzer_open(&a, 0, 3, NULL), KLONOS_E_RATE);

@@ -72,7 +72,12 @@ static int calibration_pass(const char *path, const kl_pipeline_options *o, kl_p
   klonos_reader *r = NULL;
   int rc = open_reader(path, o, &r, err, errlen);
   klonos_calibrator *c = NULL;
-  if (!rc) rc = klonos_calibrator_open(&c, res->info.sample_rate_hz, res->info.channel_count);
+  if (!rc) {
+    rc = klonos_calibrator_open(&c, res->info.sample_rate_hz, res->info.channel_count);
+    if (rc)
+      snprintf(err, errlen, "%s: cannot calibrate %g Hz %d-channel frames: %s", path, res->info.sample_rate_hz,
+               (int)res->info.channel_count, klonos_strerror(rc));
+  }
   size_t got;
   while (!rc && (rc = klonos_reader_read_f32(r, buf, CHUNK_FRAMES, &got)) == KLONOS_OK && got)
     rc = klonos_calibrator_push_f32(c, buf, got);
