@@ -11,6 +11,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "pipeline.h"
+#include "plot.h"
 #include "util/json_writer.h"
 
 static const char usage[] =
@@ -22,6 +23,8 @@ static const char usage[] =
     "  --score-epoch S          per-epoch scores every S seconds (default 60)\n"
     "  --events                 json: include every jerk, cluster and tremor episode\n"
     "  --jobs N                 files analysed in parallel (default: the number of cores)\n"
+    "  --plot FILE              draw each recording's timeline (.png, .svg or .pdf);\n"
+    "                           with several inputs FILE-1.png, FILE-2.png... in input order\n"
     "  -h, --help               this help\n\n";
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
@@ -32,12 +35,14 @@ typedef struct job {
   char err[640];      /* what to print on stderr ("" when fine) */
   int status;
   int done;
+  int plot_failed;    /* --plot could not be written: exit status 3 */
 } job;
 
 typedef struct shared {
   kl_pipeline_options opt;
   int format;
   int include_events;
+  const char *plot;   /* --plot FILE, or NULL */
   double score_epoch_s;
   job *jobs;
   int njobs;
@@ -211,6 +216,11 @@ static void run_job(shared *sh, job *jb) {
   else jb->out = text_report(jb->path, &r);
   if (!jb->out && !jb->err[0]) snprintf(jb->err, sizeof jb->err, "%s: out of memory writing the report", jb->path);
   if (jb->err[0]) jb->status = KLONOS_E_NOMEM;
+  if (sh->plot && !jb->err[0]) {
+    char out[4200];
+    kl_plot_numbered_path(sh->plot, (int)(jb - sh->jobs) + 1, sh->njobs, out, sizeof out);
+    jb->plot_failed = kl_plot_timeline(out, jb->path, &sh->opt, &r, sh->score_epoch_s, jb->err, sizeof jb->err) != 0;
+  }
   klonos_analyzer_close(&r.analyzer);
 }
 
@@ -254,6 +264,16 @@ int kl_cmd_analyze(int argc, char **argv) {
       return kl_finish_stdout(KL_EXIT_OK);
     }
     if (strcmp(argv[i], "--events") == 0) { sh.include_events = 1; continue; }
+    if ((v = kl_cli_flag_value(argc, argv, i, "--plot", &used_next, &missing)) || missing) {
+      if (!v || !kl_plot_path_ok(v)) {
+        fprintf(stderr, "klonos analyze: --plot needs a file name ending in .png, .svg or .pdf\n");
+        free(files);
+        return KL_EXIT_USAGE;
+      }
+      sh.plot = v;
+      i += used_next;
+      continue;
+    }
     if ((v = kl_cli_flag_value(argc, argv, i, "--format", &used_next, &missing)) || missing) {
       if (v && strcmp(v, "text") == 0) sh.format = FMT_TEXT;
       else if (v && strcmp(v, "json") == 0) sh.format = FMT_JSON;
@@ -307,7 +327,7 @@ int kl_cmd_analyze(int argc, char **argv) {
   for (int k = 0; threads && k < jobs_n; k++)
     if (pthread_create(&threads[k], NULL, worker, &sh) == 0) started++;
   if (sh.format == FMT_CSV) printf("file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor\n");
-  int status = KL_EXIT_OK;
+  int status = KL_EXIT_OK, plot_failed = 0;
   int tty = isatty(STDERR_FILENO);
   for (int f = 0; f < nfiles; f++) {
     pthread_mutex_lock(&sh.lock);
@@ -325,6 +345,7 @@ int kl_cmd_analyze(int argc, char **argv) {
     job *jb = &sh.jobs[f];
     if (jb->err[0]) fprintf(stderr, "klonos analyze: %s\n", jb->err);
     if (jb->status) status = KL_EXIT_FILE_FAILED;
+    if (jb->plot_failed) plot_failed = 1;
     if (jb->out) {
       if (f > 0 && sh.format == FMT_TEXT) fputc('\n', stdout);
       fputs(jb->out, stdout);
@@ -336,10 +357,11 @@ int kl_cmd_analyze(int argc, char **argv) {
   }
   if (tty && nfiles > 1) fprintf(stderr, "\n");
   for (int k = 0; k < started; k++) pthread_join(threads[k], NULL);
+  if (sh.plot) kl_plot_release();
   free(threads);
   pthread_mutex_destroy(&sh.lock);
   pthread_cond_destroy(&sh.cond);
   free(sh.jobs);
   free(files);
-  return kl_finish_stdout(status);
+  return kl_finish_stdout(plot_failed ? KL_EXIT_OUTPUT : status);
 }

@@ -9,6 +9,7 @@ int kl_cmd_info(int argc, char **argv);
 int kl_cmd_synth(int argc, char **argv);
 int kl_cmd_states(int argc, char **argv);
 int kl_cmd_analyze(int argc, char **argv);
+int kl_cmd_track(int argc, char **argv);
 int kl_cmd_events(int argc, char **argv);
 int kl_cmd_sway(int argc, char **argv);
 int kl_cmd_gait(int argc, char **argv);

@@ -18,6 +18,7 @@ static const char usage[] =
     "  events     one row per myoclonic jerk (CSV/JSON for other tools), tremor episodes\n"
     "  sway       truncal sway per quiet-upright bout and summary\n"
     "  gait       gait per walking bout and summary\n"
+    "  track      a patient's scores over time: add, show, plot, list, export (SQLite)\n"
     "  states     activity-state bouts: lying, upright still, walking, other, non-wear\n\n"
     "Options:\n"
     "  -h, --help     this help (klonos COMMAND --help for a command's options)\n"
@@ -67,6 +68,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "sway") == 0) return kl_cmd_sway(argc - 1, argv + 1);
   if (strcmp(cmd, "gait") == 0) return kl_cmd_gait(argc - 1, argv + 1);
   if (strcmp(cmd, "states") == 0) return kl_cmd_states(argc - 1, argv + 1);
+  if (strcmp(cmd, "track") == 0) return kl_cmd_track(argc - 1, argv + 1);
   fprintf(stderr, "klonos: unknown command '%s' (see klonos --help)\n", cmd);
   return KL_EXIT_USAGE;
 }

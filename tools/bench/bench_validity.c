@@ -130,5 +130,26 @@ int main(int argc, char **argv) {
     printf("%-26s %10.3f %10.3f %10.2f %10.2f   %.1f / %.1f / %.1f%s\n", comps[c].name, spearman(sev, val, n), icc, sem,
            1.96 * sqrt(2.0) * sem, lo, mid, hi, nanv ? "  (some recordings without data)" : "");
   }
+  /* The tracker's situation: any score from the same kind of free-living
+   * recording (daily), test-retest at each severity. */
+  const double lengths[2] = {600, 3600};
+  static const char *const names[4] = {"motor", "myoclonus", "stance", "gait"};
+  for (int li = 0; li < 2; li++) {
+    double len = quick ? lengths[li] / 2 : lengths[li];
+    printf("\ndaily %.0f min, test-retest over %d severities (seeds 1, 2):\n", len / 60, levels);
+    printf("%-12s %10s %10s %10s %12s\n", "score", "ICC(2,1)", "SEM", "MDC95", "pairs scored");
+    for (int w = 0; w < 4; w++) {
+      double pairs[64][2];
+      int nv = 0;
+      for (int l = 0; l < levels; l++) {
+        double s = levels == 1 ? 0 : (double)l / (levels - 1);
+        double a = score_of(KLONOS_SYNTH_DAILY, s, 1, len, w), b = score_of(KLONOS_SYNTH_DAILY, s, 2, len, w);
+        if (isfinite(a) && isfinite(b)) { pairs[nv][0] = a; pairs[nv][1] = b; nv++; }
+      }
+      double icc = NAN, sem = NAN;
+      if (nv >= 3) icc21((const double (*)[2])pairs, nv, &icc, &sem);
+      printf("%-12s %10.3f %10.2f %10.2f %12d\n", names[w], icc, sem, 1.96 * sqrt(2.0) * sem, nv);
+    }
+  }
   return 0;
 }
