@@ -13,8 +13,8 @@ KLONOS_BEGIN_DECLS
  * @file
  * A deterministic generator of lower-back (trunk) accelerometer recordings:
  * postures, postural sway, walking, myoclonic jerks (isolated and in
- * clusters), tremor episodes, posture changes, non-wear and sensor noise,
- * each with its ground truth. The models, their parameters and their sources
+ * clusters), tremor episodes, posture changes, falls, near-falls, fast
+ * intentional sits, non-wear and sensor noise, each with its ground truth. The models, their parameters and their sources
  * are described in docs/synth.md.
  *
  * Frames: rendered in chunks of any size (memory does not grow with the
@@ -50,9 +50,11 @@ typedef enum klonos_synth_scenario {
   KLONOS_SYNTH_WALKING_JERKS = 4, /**< walking bouts + isolated jerks 4-14 m/s^2 */
   KLONOS_SYNTH_TREMOR = 5,        /**< quiet standing + tremor episodes 4-9 Hz, up to 1.5 m/s^2 */
   KLONOS_SYNTH_DAILY = 6,         /**< lying, sitting, standing, walking, posture changes, jerks, non-wear */
-  KLONOS_SYNTH_NONWEAR = 7        /**< device still on a table: gravity + noise only */
+  KLONOS_SYNTH_NONWEAR = 7,       /**< device still on a table: gravity + noise only */
+  KLONOS_SYNTH_FALLS = 8          /**< toddler-like play: walking, standing, fast intentional sits, falls,
+                                       near-falls with recovery steps, sitting and lying (docs/falls.md) */
 } klonos_synth_scenario;
-#define KLONOS_SYNTH_SCENARIO_COUNT 8
+#define KLONOS_SYNTH_SCENARIO_COUNT 9
 
 /** How the sensor is mounted relative to the body. */
 typedef enum klonos_synth_rotation {
@@ -98,8 +100,18 @@ typedef enum klonos_synth_truth_kind {
   KLONOS_SYNTH_TRUTH_STEP = 3,           /**< one step: its initial contact */
   KLONOS_SYNTH_TRUTH_JERK = 4,           /**< one myoclonic jerk */
   KLONOS_SYNTH_TRUTH_CLUSTER = 5,        /**< a cluster ("storm") of jerks */
-  KLONOS_SYNTH_TRUTH_TREMOR = 6          /**< a tremor episode */
+  KLONOS_SYNTH_TRUTH_TREMOR = 6,         /**< a tremor episode */
+  KLONOS_SYNTH_TRUTH_FALL = 7,           /**< a fall: uncontrolled descent, impact, lower posture (falls scenario) */
+  KLONOS_SYNTH_TRUTH_NEAR_FALL = 8,      /**< a trip or slip caught by recovery steps: no posture change */
+  KLONOS_SYNTH_TRUTH_INTENTIONAL_SIT = 9 /**< a fast but controlled sit to the floor (squat, short drop) */
 } klonos_synth_truth_kind;
+
+/** How a fall ends (klonos_synth_truth.detail of a fall item). */
+typedef enum klonos_synth_fall_type {
+  KLONOS_SYNTH_FALL_TO_SITTING = 1, /**< from standing/walking onto the buttocks */
+  KLONOS_SYNTH_FALL_TO_LYING = 2,   /**< from standing/walking to lying */
+  KLONOS_SYNTH_FALL_TOPPLE = 3      /**< from sitting over to lying */
+} klonos_synth_fall_type;
 
 /** Sample formats for klonos_synth_write_files(). */
 typedef enum klonos_synth_sample_format {
@@ -184,7 +196,14 @@ typedef struct klonos_synth_params {
   double gyro_noise_dps_rthz;    /**< white noise density, deg/s per sqrt(Hz) (0.007) */
   double acc_offset_mps2[3];     /**< sensor-frame offset (0) */
   double acc_gain_error[3];      /**< sensor-frame relative gain error (0) */
-  uint8_t reserved[64];          /**< must be zero */
+  /* Falls, near-falls and play (docs/falls.md; appended in the former reserved tail). */
+  double fall_rate_per_hour;     /**< falls per hour of upright time (standing/walking); falls scenario only */
+  double fall_to_lying_fraction; /**< share of those falls that end lying (the rest end sitting) */
+  double fast_sit_rate_per_hour; /**< intentional fast sits per hour of standing; falls scenario only */
+  double near_fall_rate_per_hour;/**< trips/slips caught by recovery steps, per hour of upright time */
+  double play_rate_per_min;      /**< bursts of play movement (bouncing, leaning, bumps) per minute of
+                                      sitting or standing */
+  uint8_t reserved[24];          /**< must be zero */
 } klonos_synth_params;
 
 /** One ground-truth item. Times are seconds from the first frame. */
@@ -330,7 +349,8 @@ KLONOS_API const char *klonos_synth_scenario_description(int scenario);
 /** @return "other", "lying", "sitting", "standing", "walking", "nonwear", or "unknown". */
 KLONOS_API const char *klonos_synth_state_name(int state);
 
-/** @return "bout", "posture_change", "step", "jerk", "cluster", "tremor", or "unknown". */
+/** @return "bout", "posture_change", "step", "jerk", "cluster", "tremor", "fall", "near_fall",
+ *  "intentional_sit", or "unknown". */
 KLONOS_API const char *klonos_synth_truth_kind_name(int kind);
 
 /** @return "monophasic", "biphasic", "damped", or "unknown". */

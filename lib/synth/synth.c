@@ -70,6 +70,8 @@ int klonos_synth_open(klonos_synth **out, const klonos_synth_config *cfg, const 
   else klonos_synth_params_derive(cfg, &h->p);
   rc = kl_synth_check_params(&h->p, cfg->rate_hz, err, sizeof err);
   if (rc) return kl_synth_fail(h, rc, "%s", err);
+  if (cfg->scenario != KLONOS_SYNTH_FALLS && (h->p.fall_rate_per_hour > 0.0 || h->p.fast_sit_rate_per_hour > 0.0))
+    return kl_synth_fail(h, KLONOS_E_INVAL, "fall_rate_per_hour and fast_sit_rate_per_hour apply to the falls scenario only");
   if (h->p.cluster_rate_per_hour > 0.0 && h->p.cluster_gap_min_s < h->p.jerk_duration_max_s)
     return kl_synth_fail(h, KLONOS_E_INVAL, "cluster_gap_min_s = %g is shorter than jerk_duration_max_s = %g: jerks of a cluster would overlap",
                          h->p.cluster_gap_min_s, h->p.jerk_duration_max_s);
@@ -98,6 +100,7 @@ int klonos_synth_open(klonos_synth **out, const klonos_synth_config *cfg, const 
   kl_timeline_init(&h->tl, h);
   kl_gait_init(&h->gait, cfg->seed);
   kl_events_init(&h->ev, cfg->seed);
+  kl_fx_init(&h->fx, cfg->seed);
   return KLONOS_OK;
 }
 
@@ -171,6 +174,7 @@ static int begin_segment(klonos_synth *h, int first) {
   int rc = KLONOS_OK;
   if (s->state == KLONOS_SYNTH_STATE_WALKING) rc = kl_gait_begin(h, s);
   kl_events_begin_segment(h, s);
+  kl_fx_begin_segment(h, s);
   return rc;
 }
 
@@ -187,12 +191,18 @@ static int end_segment(klonos_synth *h) {
   int rc = KLONOS_OK;
   if (s->state == KLONOS_SYNTH_STATE_WALKING) rc = kl_gait_end(h, &bout);
   if (rc == KLONOS_OK) rc = kl_events_end_segment(h);
+  if (rc == KLONOS_OK) rc = kl_fx_end_segment(h);
   if (s->is_change) {
     bout.from_state = s->from_state;
     klonos_synth_truth ch;
     kl_truth_item_init(&ch, KLONOS_SYNTH_TRUTH_POSTURE_CHANGE, s->to_state, s->t0, s->t1);
     ch.from_state = s->from_state;
     if (rc == KLONOS_OK) rc = kl_truth_add(&h->truth, &ch);
+    if (s->fm.kind != KL_FM_NONE && rc == KLONOS_OK) {
+      klonos_synth_truth fall;
+      kl_falls_truth(s, &fall);
+      rc = kl_truth_add(&h->truth, &fall);
+    }
   }
   if (rc == KLONOS_OK) rc = kl_truth_add(&h->truth, &bout);
   return rc;
@@ -222,6 +232,18 @@ static void base_block(klonos_synth *h, int64_t n0, int count) {
       *aa = KL_G * s->u_table[1];
       *am = KL_G * s->u_table[2];
       *wv = *wa = *wm = 0.0;
+    } else if (s->is_change && s->fm.kind != KL_FM_NONE) {
+      /* A fall or a fast sit (synth_falls.c): its own kinematics, sway on top. */
+      double f[3], w[3];
+      kl_falls_kinematics(s, (double)n / h->fs, h->dt, f, w);
+      *av = f[0];
+      *aa = f[1] + h_ap;
+      *am = f[2] + h_ml;
+      *wv = w[0];
+      *wa = w[1];
+      *wm = w[2];
+      const double mag = sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]);
+      if (mag > h->seg.fm.peak_seen) h->seg.fm.peak_seen = mag;
     } else if (s->is_change) {
       const double t = (double)n / h->fs;
       double a, m, ad, md, vert, fwd;
@@ -315,6 +337,7 @@ int klonos_synth_render(klonos_synth *h, float *frames, size_t max_frames, size_
     base_block(h, h->n, count);
     if (h->seg.state == KLONOS_SYNTH_STATE_WALKING && (rc = kl_gait_add(h, h->n, count))) break;
     if ((rc = kl_events_add(h, h->n, count))) break;
+    if ((h->fx.on || h->fx.n_active) && (rc = kl_fx_add(h, h->n, count))) break;
     sensor_block(h, frames + produced * (size_t)h->cfg.channels, count);
     h->n += cnt;
     produced += (size_t)cnt;

@@ -45,6 +45,15 @@ static void kvec(FILE *f, const char *k, const double *v, int n, int *first) {
   fputc(']', f);
 }
 
+static const char *fall_type_name(int t) {
+  switch (t) {
+    case KLONOS_SYNTH_FALL_TO_SITTING: return "to_sitting";
+    case KLONOS_SYNTH_FALL_TO_LYING: return "to_lying";
+    case KLONOS_SYNTH_FALL_TOPPLE: return "topple";
+    default: return "unknown";
+  }
+}
+
 static const char *rotation_name(int r) {
   switch (r) {
     case KLONOS_SYNTH_ROTATION_NONE: return "none";
@@ -95,6 +104,12 @@ static void params_obj(FILE *f, const klonos_synth_params *p) {
   P(acc_noise_ug_rthz); P(gyro_noise_dps_rthz);
   kvec(f, "acc_offset_mps2", p->acc_offset_mps2, 3, &first);
   kvec(f, "acc_gain_error", p->acc_gain_error, 3, &first);
+  /* Printed only when in use, so the files of the other scenarios stay as they were. */
+  if (p->fall_rate_per_hour != 0.0 || p->fast_sit_rate_per_hour != 0.0 || p->near_fall_rate_per_hour != 0.0 ||
+      p->play_rate_per_min != 0.0) {
+    P(fall_rate_per_hour); P(fall_to_lying_fraction); P(fast_sit_rate_per_hour); P(near_fall_rate_per_hour);
+    P(play_rate_per_min);
+  }
 #undef P
   fputc('}', f);
 }
@@ -103,6 +118,8 @@ void kl_tjson_begin(kl_tjson *j, FILE *f, const klonos_synth_config *cfg, const 
                     const double rot[9], int64_t frames, const char *file_format, int sample_format) {
   j->f = f;
   j->n_items = 0;
+  j->scenario = cfg->scenario;
+  j->falls = j->near_falls = j->intentional_sits = 0;
   int first = 1;
   fputc('{', f);
   kstr(f, "format", "klonos-synth-truth", &first);
@@ -204,6 +221,35 @@ void kl_tjson_item(kl_tjson *j, const klonos_synth_truth *it) {
       kvec(f, "direction", it->direction, 3, &first);
       kstr(f, "state", klonos_synth_state_name(it->state), &first);
       break;
+    case KLONOS_SYNTH_TRUTH_FALL:
+    case KLONOS_SYNTH_TRUTH_INTENTIONAL_SIT:
+      if (it->kind == KLONOS_SYNTH_TRUTH_FALL) {
+        j->falls++;
+        kstr(f, "fall_type", fall_type_name(it->detail), &first);
+      } else {
+        j->intentional_sits++;
+      }
+      kstr(f, "from", klonos_synth_state_name(it->from_state), &first);
+      kstr(f, "to", klonos_synth_state_name(it->state), &first);
+      knum(f, "start_s", it->start_s, &first);
+      knum(f, "end_s", it->end_s, &first);
+      knum(f, "impact_s", it->peak_s, &first);
+      knum(f, "impact_peak_mps2", it->amplitude_mps2, &first);
+      knum(f, "sampled_peak_mps2", it->sampled_peak_mps2, &first);
+      kvec(f, "direction", it->direction, 3, &first);
+      knum(f, "pitch_after_deg", it->pitch_deg, &first);
+      knum(f, "roll_after_deg", it->roll_deg, &first);
+      break;
+    case KLONOS_SYNTH_TRUTH_NEAR_FALL:
+      j->near_falls++;
+      knum(f, "start_s", it->start_s, &first);
+      knum(f, "end_s", it->end_s, &first);
+      knum(f, "impact_s", it->peak_s, &first);
+      knum(f, "step_peak_mps2", it->amplitude_mps2, &first);
+      knum(f, "sampled_peak_mps2", it->sampled_peak_mps2, &first);
+      kvec(f, "direction", it->direction, 3, &first);
+      kstr(f, "state", klonos_synth_state_name(it->state), &first);
+      break;
     default:
       break;
   }
@@ -223,5 +269,10 @@ void kl_tjson_end(kl_tjson *j, const klonos_synth_file_info *info) {
   kint(f, "jerks", (long long)info->jerks, &first);
   kint(f, "clusters", (long long)info->clusters, &first);
   kint(f, "tremors", (long long)info->tremors, &first);
+  if (j->scenario == KLONOS_SYNTH_FALLS) {
+    kint(f, "falls", j->falls, &first);
+    kint(f, "near_falls", j->near_falls, &first);
+    kint(f, "intentional_sits", j->intentional_sits, &first);
+  }
   fputs("}}\n", f);
 }

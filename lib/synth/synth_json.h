@@ -11,6 +11,8 @@
 typedef struct kl_tjson {
   FILE *f;
   int n_items;
+  int scenario;
+  long long falls, near_falls, intentional_sits; /* summary of the falls scenario */
 } kl_tjson;
 
 /* Everything before the items: config, file description, rotation, params. */

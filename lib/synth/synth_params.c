@@ -22,6 +22,7 @@ static const struct {
     {"tremor", "quiet standing with tremor episodes (4-9 Hz, up to 1.5 m/s^2)"},
     {"daily", "lying, sitting, standing, walking, posture changes, jerks and non-wear"},
     {"nonwear", "device still on a table: gravity and sensor noise only"},
+    {"falls", "toddler-like play: walking, standing, fast intentional sits, falls, near-falls, sitting, lying"},
 };
 
 const char *klonos_synth_scenario_name(int scenario) {
@@ -51,8 +52,9 @@ const char *klonos_synth_state_name(int state) {
 }
 
 const char *klonos_synth_truth_kind_name(int kind) {
-  static const char *const names[] = {"unknown", "bout", "posture_change", "step", "jerk", "cluster", "tremor"};
-  if (kind < KLONOS_SYNTH_TRUTH_BOUT || kind > KLONOS_SYNTH_TRUTH_TREMOR) return "unknown";
+  static const char *const names[] = {"unknown", "bout",  "posture_change", "step",           "jerk",
+                                      "cluster", "tremor", "fall",           "near_fall", "intentional_sit"};
+  if (kind < KLONOS_SYNTH_TRUTH_BOUT || kind > KLONOS_SYNTH_TRUTH_INTENTIONAL_SIT) return "unknown";
   return names[kind];
 }
 
@@ -244,6 +246,23 @@ int klonos_synth_params_derive(const klonos_synth_config *cfg, klonos_synth_para
       p->jerk_rate_per_min = 3.0 * s;
       p->cluster_rate_per_hour = 4.0 * s;
       break;
+    case KLONOS_SYNTH_FALLS:
+      /* Toddler play (docs/falls.md). Adolph et al. 2012: 17 falls per hour
+       * of free play at 12-19 months; opsoclonus-myoclonus toddlers fall
+       * more (assumption: 10 to 30 per upright hour with severity). Toddler
+       * cadence ~150-170 steps/min (assumption, slower when severe); sitting
+       * on the floor without a backrest leans slightly forward. */
+      p->fall_rate_per_hour = sev(s, 10.0, 30.0);
+      p->fall_to_lying_fraction = 0.3;
+      p->fast_sit_rate_per_hour = 60.0;
+      p->near_fall_rate_per_hour = sev(s, 10.0, 40.0);
+      p->play_rate_per_min = 3.0;
+      p->cadence_spm = sev(s, 160.0, 140.0);
+      p->sitting_pitch_deg = 5.0;
+      p->jerk_rate_per_min = 1.0 * s;
+      p->jerk_states_mask = standing | KLONOS_SYNTH_STATE_BIT(KLONOS_SYNTH_STATE_WALKING) |
+                            KLONOS_SYNTH_STATE_BIT(KLONOS_SYNTH_STATE_SITTING);
+      break;
     default:
       break;
   }
@@ -341,6 +360,11 @@ int kl_synth_check_params(const klonos_synth_params *p, double fs, char *err, si
     CHECK(isfinite(p->acc_gain_error[i]) && fabs(p->acc_gain_error[i]) <= 0.5, "acc_gain_error[%d] = %g is outside +-0.5", i,
           p->acc_gain_error[i]);
   }
+  RANGE(fall_rate_per_hour, 0, 3600);
+  RANGE(fall_to_lying_fraction, 0, 1);
+  RANGE(fast_sit_rate_per_hour, 0, 3600);
+  RANGE(near_fall_rate_per_hour, 0, 3600);
+  RANGE(play_rate_per_min, 0, 60);
   CHECK(p->reserved_i == 0 && all_zero(p->reserved, sizeof p->reserved),
         "reserved params fields must be zero (fill the params with klonos_synth_params_derive)");
   return KLONOS_OK;

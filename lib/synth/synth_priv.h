@@ -37,7 +37,10 @@ enum {
   KL_STREAM_CLUSTER = 7,
   KL_STREAM_TREMOR = 8,
   KL_STREAM_ACC_NOISE = 9,
-  KL_STREAM_GYRO_NOISE = 10
+  KL_STREAM_GYRO_NOISE = 10,
+  KL_STREAM_FALLS = 11,     /* falls and fast sits: their timing and kinematics */
+  KL_STREAM_NEAR_FALL = 12,
+  KL_STREAM_PLAY = 13
 };
 
 /* ---- sway: random-phase multisine with phase diffusion (synth_sway.c) ---- */
@@ -66,6 +69,31 @@ void kl_sway_init(kl_sway *s, uint64_t seed, double lo_hz, double hi_hz, double 
 void kl_sway_next(kl_sway *s, int64_t n, double x[2], double xdot[2]);
 
 /* ---- timeline: scenarios, bouts, posture changes (synth_timeline.c) ---- */
+/* Kinematics of a fall or an intentional fast sit (synth_falls.c). Times
+ * are seconds from the segment start. */
+typedef struct kl_fallmotion {
+  int kind;             /* KL_FM_* */
+  int type;             /* klonos_synth_fall_type (falls) */
+  double a0, m0;        /* trunk pitch / roll before (rad) */
+  double a_flex;        /* fast sit: forward flexion reached mid-squat */
+  double a1, m1;        /* after */
+  double squat_m, squat_s;  /* fast sit: controlled min-jerk lowering, duration */
+  double lob_s, lob_k;  /* falls: loss of balance (duration, unloading as a fraction of g) */
+  double t_drop;        /* start of the uncontrolled drop */
+  double ramp_s;        /* ramp of the drop's acceleration */
+  double k_ff;          /* drop acceleration, fraction of g */
+  double t_impact;      /* start of the impact pulse */
+  double impact_s;      /* its duration */
+  double v_impact;      /* vertical speed at contact, m/s (down) */
+  double v_horiz;       /* horizontal speed at contact, m/s along dir_h */
+  double dir_h[2];      /* horizontal direction of the fall: world forward, world left */
+  double bounce;        /* relative amplitude of the zero-area rebound after the impact */
+  double rot_p;         /* exponent of the accelerating rotation (inverted pendulum) */
+  double settle_s;      /* after the rebound, to the end of the segment */
+  double peak_seen;     /* largest |specific force| rendered (m/s^2) */
+} kl_fallmotion;
+enum { KL_FM_NONE = 0, KL_FM_FALL = 1, KL_FM_FAST_SIT = 2 };
+
 typedef struct kl_segment {
   int state;           /* klonos_synth_state */
   int detail;          /* klonos_synth_lying for lying bouts */
@@ -82,7 +110,46 @@ typedef struct kl_segment {
   double fwd_m, fwd_tau0, fwd_tau1;      /* world-forward displacement (min-jerk) */
   /* Non-wear: world-up as seen by the resting device, in body coordinates. */
   double u_table[3];
+  /* Falls scenario: a fall or fast sit instead of a min-jerk change (synth_falls.c). */
+  kl_fallmotion fm;             /* change: the fall/fast sit rendered; bout: the one that ends it (kind NONE = none) */
+  double still_s;               /* bouts: seconds of stillness at the start (after a fall) */
+  int after_sit;                /* bouts: the bout follows an intentional fast sit */
+  int next_state;               /* falls scenario: state after the bout (-1 = the ordinary chain) */
 } kl_segment;
+
+
+
+/* ---- near-falls and play: overlays on upright/sitting bouts (synth_falls.c) ---- */
+typedef struct kl_overlay {
+  int kind;             /* 1 near-fall, 2 bounce, 3 lean, 4 bump */
+  double t0, t1;        /* extent */
+  double t_peak;        /* near-fall: recovery-step contact; bump: its pulse */
+  double amp;           /* main amplitude (m/s^2) */
+  double tilt;          /* peak trunk tilt excursion (rad) */
+  double tilt_dir[2];   /* excursion as (pitch, roll) weights */
+  double freq;          /* bounce frequency */
+  double dur;           /* pulse duration */
+  double dip_k, dip_s;  /* near-fall: unloading before the recovery step */
+  double second;        /* near-fall: relative size of the second recovery step */
+  double t_second;      /* near-fall: its contact */
+  double rise_s, rec_s; /* near-fall: tilt excursion rise and recovery */
+  double lift_m, lift_t0, lift_s; /* near-fall: the trunk rises back to its height (min-jerk) */
+  double dir[3];        /* body-frame direction of the jolt */
+  int state;
+  double peak_seen;
+} kl_overlay;
+
+typedef struct kl_fx {
+  kl_rng near_rng, play_rng;
+  int on;               /* the current bout takes overlays */
+  int state;
+  double seg_t0, seg_t1, quiet_until;
+  double seg_a, seg_m;  /* the bout's trunk angles */
+  int nf_ready, pl_ready;
+  kl_overlay nf_next, pl_next;
+  kl_overlay active[4];
+  int n_active;
+} kl_fx;
 
 typedef struct kl_timeline {
   kl_rng rng;          /* states and durations */
@@ -96,6 +163,7 @@ typedef struct kl_timeline {
   kl_segment pending;  /* the bout after a posture change */
   int has_pending;
   int walk_next;       /* walking scenarios: alternate standing / walking */
+  kl_rng falls_rng;    /* falls scenario: hazards and fall/sit kinematics */
 } kl_timeline;
 
 /* ---- gait (synth_gait.c) ---- */
@@ -184,8 +252,8 @@ typedef struct kl_truth {
   klonos_synth_truth *out;
   size_t n_out, cap_out;
   uint64_t seq;
-  int64_t next_id[8];   /* per kind, for kinds numbered at release */
-  int64_t counts[8];    /* released per kind */
+  int64_t next_id[16];  /* per kind, for kinds numbered at release */
+  int64_t counts[16];   /* released per kind */
 } kl_truth;
 
 /* ---- the handle (synth.c) ---- */
@@ -210,6 +278,7 @@ struct klonos_synth {
   kl_sway sway;
   kl_gait gait;
   kl_events ev;
+  kl_fx fx;
   kl_truth truth;
   /* Block buffers, body frame. */
   double acc[3][KL_SYNTH_BLOCK];
@@ -254,6 +323,30 @@ int kl_events_add(klonos_synth *h, int64_t n, int count);
 int kl_events_end_segment(klonos_synth *h);
 /* The recording ended: emit the truth of jerks still active. */
 int kl_events_finish(klonos_synth *h);
+
+/* Falls scenario (synth_falls.c). */
+void kl_falls_timeline_init(kl_timeline *tl, uint64_t seed);
+/* Falls scenario: draw how bout @p b (state, t0 set) ends: its t1 and, when it
+ * ends in a fall or a fast sit, b->fm (kind, type and kinematics but the end
+ * angles). Returns the state that follows, or -1 for the ordinary chain. */
+int kl_falls_bout_end(kl_timeline *tl, const klonos_synth *h, kl_segment *b);
+/* The fall/fast sit of bout @p from into bout @p to, starting at t0: fills
+ * the change segment @p c (angles, duration). */
+void kl_falls_make_change(const kl_segment *from, const kl_segment *to, double t0, kl_segment *c);
+/* Angles (and lying side, stillness) of bout @p to that a fall/fast sit lands in. */
+void kl_falls_landing_posture(kl_timeline *tl, const kl_fallmotion *fm, kl_segment *to);
+/* Duration of the motion (s) and the peak of its impact pulse (m/s^2). */
+double kl_falls_duration(const kl_fallmotion *fm);
+double kl_falls_impact_peak(const kl_fallmotion *fm);
+/* Body-frame specific force (m/s^2) and angular rate (rad/s) of a fall segment at time t. */
+void kl_falls_kinematics(const kl_segment *s, double t, double dt, double f[3], double w[3]);
+/* Truth item of a fall/fast-sit segment. */
+void kl_falls_truth(const kl_segment *s, klonos_synth_truth *it);
+/* Overlays: near-falls and play. */
+void kl_fx_init(kl_fx *x, uint64_t seed);
+void kl_fx_begin_segment(klonos_synth *h, const kl_segment *seg);
+int kl_fx_add(klonos_synth *h, int64_t n, int count);
+int kl_fx_end_segment(klonos_synth *h);
 
 /* Jerk shapes (synth_jerk.c). */
 /* Value of the unit-peak shape averaged over the sampling interval [tau - dtau, tau] (tau in units of the duration). */

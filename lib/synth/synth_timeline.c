@@ -44,6 +44,7 @@ void kl_timeline_init(kl_timeline *tl, const klonos_synth *h) {
   tl->total_s = h->cfg.duration_s;
   tl->total_frames = h->total_frames;
   tl->fs = h->fs;
+  kl_falls_timeline_init(tl, h->cfg.seed);
 }
 
 static int walking_scenario(int sc) { return sc == KLONOS_SYNTH_WALKING || sc == KLONOS_SYNTH_WALKING_JERKS; }
@@ -75,6 +76,18 @@ static double dwell_s(kl_timeline *tl, int state, int first) {
 static int next_state(kl_timeline *tl, int cur) {
   if (walking_scenario(tl->scenario))
     return cur == KLONOS_SYNTH_STATE_WALKING ? KLONOS_SYNTH_STATE_STANDING : KLONOS_SYNTH_STATE_WALKING;
+  if (tl->scenario == KLONOS_SYNTH_FALLS) {
+    /* Toddler play, when no fall or fast sit ended the bout (assumption). */
+    const double u = kl_rng_uniform(&tl->rng);
+    switch (cur) {
+      case KLONOS_SYNTH_STATE_STANDING:
+        if (u < 0.75) return KLONOS_SYNTH_STATE_WALKING;
+        return u < 0.9 ? KLONOS_SYNTH_STATE_SITTING : KLONOS_SYNTH_STATE_LYING;
+      case KLONOS_SYNTH_STATE_WALKING: return KLONOS_SYNTH_STATE_STANDING;
+      case KLONOS_SYNTH_STATE_SITTING: return u < 0.85 ? KLONOS_SYNTH_STATE_STANDING : KLONOS_SYNTH_STATE_LYING;
+      default: return KLONOS_SYNTH_STATE_SITTING;
+    }
+  }
   /* Daily: a Markov chain over the bouts (assumption). */
   const double u = kl_rng_uniform(&tl->rng);
   switch (cur) {
@@ -106,14 +119,17 @@ static void angles_of(const double u[3], double *a, double *m) {
   *m = (fabs(u[0]) < 1e-12 && fabs(u[2]) < 1e-12) ? 0.0 : atan2(u[2], u[0]);
 }
 
-/* Draw a bout of @p state starting at t0: posture angles and duration. */
-static void draw_bout(kl_timeline *tl, const klonos_synth *h, int state, double t0, int first, kl_segment *b) {
+/* Draw a bout of @p state starting at t0: posture angles and duration.
+ * @p landing: the fall or fast sit that leads into it (falls scenario), or NULL. */
+static void draw_bout(kl_timeline *tl, const klonos_synth *h, int state, double t0, int first, kl_segment *b,
+                      const kl_fallmotion *landing) {
   const klonos_synth_params *p = &h->p;
   kl_rng *r = &tl->posture_rng;
   memset(b, 0, sizeof *b);
   b->state = state;
   b->t0 = t0;
   b->from_state = b->to_state = state;
+  b->next_state = -1;
   const double j = p->posture_jitter_deg;
   double a_deg = 0.0, m_deg = 0.0;
   switch (state) {
@@ -147,8 +163,19 @@ static void draw_bout(kl_timeline *tl, const klonos_synth *h, int state, double 
     b->a = (a_deg + kl_rng_range(r, -j, j)) * KL_DEG;
     b->m = (m_deg + kl_rng_range(r, -j, j)) * KL_DEG;
   }
-  double t1 = t0 + dwell_s(tl, state, first);
-  if (!(t1 < tl->total_s - CHANGE_MAX_S - 1.0)) t1 = tl->total_s; /* no room for another bout: run to the end */
+  double t1;
+  if (tl->scenario == KLONOS_SYNTH_FALLS) {
+    if (landing) kl_falls_landing_posture(tl, landing, b);
+    b->next_state = kl_falls_bout_end(tl, h, b);
+    t1 = b->t1;
+  } else {
+    t1 = t0 + dwell_s(tl, state, first);
+  }
+  if (!(t1 < tl->total_s - CHANGE_MAX_S - 1.0)) { /* no room for another bout: run to the end */
+    t1 = tl->total_s;
+    memset(&b->fm, 0, sizeof b->fm);
+    b->next_state = -1;
+  }
   b->t1 = t1;
 }
 
@@ -158,6 +185,7 @@ static void make_change(kl_timeline *tl, const kl_segment *from, const kl_segmen
   memset(c, 0, sizeof *c);
   c->state = KLONOS_SYNTH_STATE_OTHER;
   c->is_change = 1;
+  c->next_state = -1;
   c->from_state = from->state;
   c->to_state = to->state;
   c->t0 = t0;
@@ -226,7 +254,7 @@ static void finalize(kl_timeline *tl, const kl_segment *prev, kl_segment *s) {
 
 void kl_timeline_next(kl_timeline *tl, const klonos_synth *h, const kl_segment *prev, kl_segment *out) {
   if (!prev) {
-    draw_bout(tl, h, initial_state(tl->scenario), 0.0, 1, out);
+    draw_bout(tl, h, initial_state(tl->scenario), 0.0, 1, out, NULL);
     finalize(tl, NULL, out);
     return;
   }
@@ -236,14 +264,19 @@ void kl_timeline_next(kl_timeline *tl, const klonos_synth *h, const kl_segment *
     finalize(tl, prev, out);
     return;
   }
-  const int to = next_state(tl, prev->state);
-  if (needs_change(prev->state, to)) {
+  const int to = prev->next_state >= 0 ? prev->next_state : next_state(tl, prev->state);
+  if (prev->fm.kind != KL_FM_NONE) {
+    /* Falls scenario: the bout ends in a fall or a fast sit. */
+    draw_bout(tl, h, to, prev->t1 + kl_falls_duration(&prev->fm), 0, &tl->pending, &prev->fm);
+    tl->has_pending = 1;
+    kl_falls_make_change(prev, &tl->pending, prev->t1, out);
+  } else if (needs_change(prev->state, to)) {
     const double dur = change_duration(tl, prev->state, to);
-    draw_bout(tl, h, to, prev->t1 + dur, 0, &tl->pending);
+    draw_bout(tl, h, to, prev->t1 + dur, 0, &tl->pending, NULL);
     tl->has_pending = 1;
     make_change(tl, prev, &tl->pending, prev->t1, dur, out);
   } else {
-    draw_bout(tl, h, to, prev->t1, 0, out);
+    draw_bout(tl, h, to, prev->t1, 0, out, NULL);
   }
   finalize(tl, prev, out);
 }
