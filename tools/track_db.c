@@ -197,9 +197,14 @@ int kl_track_db_open(kl_track_db **out, const char *path, int create, char *err,
   /* Look before touching anything: another program's database or a newer
    * schema must be left exactly as it is. */
   int64_t app = 0, version = 0, tables = 0;
-  rc = pragma_int(t->db, "PRAGMA application_id", &app);
+  /* One read transaction, so the three answers come from the same snapshot:
+   * read one by one, a concurrent `track add` creating the schema could be
+   * seen half before and half after its commit (no id yet, but tables). */
+  rc = sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = pragma_int(t->db, "PRAGMA application_id", &app);
   if (rc == SQLITE_OK) rc = pragma_int(t->db, "PRAGMA user_version", &version);
   if (rc == SQLITE_OK) rc = pragma_int(t->db, "SELECT count(*) FROM sqlite_master", &tables);
+  sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
   if ((rc & 0xff) == SQLITE_NOTADB) { refuse(t, err, errlen, "not a SQLite database"); goto fail; }
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "%s: cannot read the database: %s%s", path, sqlite3_errmsg(t->db),
