@@ -13,6 +13,8 @@ int kl_cmd_track(int argc, char **argv);
 int kl_cmd_events(int argc, char **argv);
 int kl_cmd_sway(int argc, char **argv);
 int kl_cmd_gait(int argc, char **argv);
+int kl_cmd_batch(int argc, char **argv);
+int kl_cmd_batch_merge(int argc, char **argv);
 
 /* Check stdout after writing: a closed pipe or a full disk must not pass
  * silently. Returns @p status, or KL_EXIT_OUTPUT with a message on stderr. */

@@ -19,6 +19,8 @@ static const char usage[] =
     "  sway       truncal sway per quiet-upright bout and summary\n"
     "  gait       gait per walking bout and summary\n"
     "  track      a patient's scores over time: add, show, plot, list, export (SQLite)\n"
+    "  batch      analyse a cohort manifest (CSV subject,date,path) to JSON Lines; resumable, --shard K/N\n"
+    "  batch-merge  join batch outputs (shards) into one CSV or JSON Lines table\n"
     "  states     activity-state bouts: lying, upright still, walking, other, non-wear\n\n"
     "Options:\n"
     "  -h, --help     this help (klonos COMMAND --help for a command's options)\n"
@@ -69,6 +71,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "gait") == 0) return kl_cmd_gait(argc - 1, argv + 1);
   if (strcmp(cmd, "states") == 0) return kl_cmd_states(argc - 1, argv + 1);
   if (strcmp(cmd, "track") == 0) return kl_cmd_track(argc - 1, argv + 1);
+  if (strcmp(cmd, "batch") == 0) return kl_cmd_batch(argc - 1, argv + 1);
+  if (strcmp(cmd, "batch-merge") == 0) return kl_cmd_batch_merge(argc - 1, argv + 1);
   fprintf(stderr, "klonos: unknown command '%s' (see klonos --help)\n", cmd);
   return KL_EXIT_USAGE;
 }
