@@ -96,6 +96,11 @@ int klonos_analyzer_open(klonos_analyzer **out, double rate_hz, int nch, const k
   if (!a->block || !a->acc) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory");
   rc = kl_measure_init(a);
   if (rc) return kl_analyzer_fail(a, rc, "cannot set up the detectors");
+  a->fall_events.item_size = sizeof(klonos_fall_event);
+  /* Falls need the body's vertical: the one the axes/placement state. */
+  double vertical[3] = {a->sensor_to_body_hint.m[2][0], a->sensor_to_body_hint.m[2][1], a->sensor_to_body_hint.m[2][2]};
+  rc = kl_falls_create(&a->falls, NULL, a->cfg.analysis_rate_hz, nch, vertical);
+  if (rc) return kl_analyzer_fail(a, rc, "cannot set up the fall detector");
   return KLONOS_OK;
 }
 
@@ -104,6 +109,8 @@ void klonos_analyzer_close(klonos_analyzer **pa) {
   klonos_analyzer *a = *pa;
   kl_resampler_destroy(&a->resampler);
   kl_segmenter_destroy(&a->segmenter);
+  kl_falls_destroy(&a->falls);
+  kl_vec_free(&a->fall_events);
   kl_measure_free(a);
   free(a->block);
   free(a->acc);
@@ -145,7 +152,26 @@ static int drain_epochs(klonos_analyzer *a) {
   return KLONOS_OK;
 }
 
-/* Frames at the analysis rate: calibrate, keep, detect jerks, segment. */
+static int take_falls(klonos_analyzer *a) {
+  kl_fall_event e;
+  while (kl_falls_pop(a->falls, &e)) {
+    klonos_fall_event o;
+    memset(&o, 0, sizeof o);
+    o.impact_s = e.impact_s;
+    o.start_s = e.start_s;
+    o.end_s = e.end_s;
+    o.impact_mps2 = e.impact_mps2;
+    o.kind = e.kind == KL_FALL ? 1 : 2;
+    o.from_state = e.from_state;
+    o.to_state = e.to_state;
+    o.lowered = e.lowered;
+    o.confidence = e.confidence;
+    if (kl_vec_push(&a->fall_events, &o)) return KLONOS_E_NOMEM;
+  }
+  return KLONOS_OK;
+}
+
+/* Frames at the analysis rate: calibrate, keep, detect jerks and falls, segment. */
 static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
   const int nch = a->nch;
   const double g = 9.80665;
@@ -160,6 +186,9 @@ static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
   kl_measure_store(a, a->acc, n);
   int rc = kl_jerk_detector_push(a->jerks, f, n);
   if (rc) return kl_analyzer_fail(a, rc, "jerk detection failed");
+  rc = kl_falls_push(a->falls, f, n);
+  if (rc) return kl_analyzer_fail(a, rc, "fall detection failed");
+  if (take_falls(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for falls");
   rc = kl_segmenter_push(a->segmenter, a->acc, n);
   if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
   a->frames_analysed += (int64_t)n;
@@ -214,6 +243,9 @@ int klonos_analyzer_finish(klonos_analyzer *a) {
   }
   int rc = kl_jerk_detector_finish(a->jerks);
   if (rc) return kl_analyzer_fail(a, rc, "jerk detection failed");
+  rc = kl_falls_finish(a->falls);
+  if (rc) return kl_analyzer_fail(a, rc, "fall detection failed");
+  if (take_falls(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for falls");
   if (kl_measure_take_jerks(a)) return kl_analyzer_fail(a, KLONOS_E_NOMEM, "out of memory for events");
   rc = kl_segmenter_finish(a->segmenter);
   if (rc) return kl_analyzer_fail(a, rc, "segmentation failed");
@@ -224,6 +256,7 @@ int klonos_analyzer_finish(klonos_analyzer *a) {
    * (the ring alone is an hour of frames) so finished handles are cheap. */
   kl_resampler_destroy(&a->resampler);
   kl_segmenter_destroy(&a->segmenter);
+  kl_falls_destroy(&a->falls);
   kl_measure_release_work(a);
   return KLONOS_OK;
 }
@@ -256,6 +289,8 @@ int klonos_analyzer_event_count(const klonos_analyzer *a, size_t *n) { return ve
 int klonos_analyzer_event_get(const klonos_analyzer *a, size_t i, klonos_jerk_event *e) { return vec_get(a, a ? &a->events : NULL, i, e); }
 int klonos_analyzer_cluster_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->clusters : NULL, n); }
 int klonos_analyzer_cluster_get(const klonos_analyzer *a, size_t i, klonos_jerk_cluster *c) { return vec_get(a, a ? &a->clusters : NULL, i, c); }
+int klonos_analyzer_fall_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->fall_events : NULL, n); }
+int klonos_analyzer_fall_get(const klonos_analyzer *a, size_t i, klonos_fall_event *e) { return vec_get(a, a ? &a->fall_events : NULL, i, e); }
 int klonos_analyzer_tremor_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->tremors : NULL, n); }
 int klonos_analyzer_tremor_get(const klonos_analyzer *a, size_t i, klonos_tremor_episode *t) { return vec_get(a, a ? &a->tremors : NULL, i, t); }
 int klonos_analyzer_sway_count(const klonos_analyzer *a, size_t *n) { return vec_count(a, a ? &a->sway : NULL, n); }

@@ -5,6 +5,7 @@
 #include "cond/calibrate.h"
 #include "cond/orientation.h"
 #include "cond/segment.h"
+#include "detect/falls.h"
 #include "detect/gait.h"
 #include "detect/jerk.h"
 #include "detect/sway.h"
@@ -46,6 +47,8 @@ struct klonos_analyzer {
   kl_resampler *resampler;      /* NULL when the input is already at the analysis rate */
   kl_segmenter *segmenter;
   kl_jerk_detector *jerks;
+  kl_falls *falls;              /* falls and near-falls (docs/falls.md) */
+  kl_vec fall_events;           /* klonos_fall_event */
   float *block;                 /* KL_ANALYZER_BLOCK frames at the analysis rate (nch) */
   float *acc;                   /* KL_ANALYZER_BLOCK x 3 */
   /* The last frames at the analysis rate, long enough to cover the

@@ -49,6 +49,59 @@ static double median_amp(const klonos_analyzer *a, size_t lo, size_t hi, double 
   return med;
 }
 
+/* State of the activity bout covering t (-1 outside). */
+static int state_at(const klonos_analyzer *a, double t) {
+  const klonos_bout *b = a->bouts.items;
+  size_t lo = 0, hi = a->bouts.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (b[mid].end_s <= t) lo = mid + 1; else hi = mid;
+  }
+  return lo < a->bouts.n && t >= b[lo].start_s ? b[lo].state : -1;
+}
+
+/* A fall counts when the device was worn around it: a device dropped on the
+ * floor looks like a fall and is then followed by non-wear. */
+static int fall_counts(const klonos_analyzer *a, const klonos_fall_event *f) {
+  int before = state_at(a, f->impact_s - 1.0), after = state_at(a, f->impact_s + 5.0);
+  return before != KLONOS_STATE_NONWEAR && before != KLONOS_STATE_MISSING && after != KLONOS_STATE_NONWEAR &&
+         after != KLONOS_STATE_MISSING;
+}
+
+int klonos_analyzer_function(const klonos_analyzer *a, klonos_function *o) {
+  if (!a || !o) return KLONOS_E_INVAL;
+  if (a->status) return a->status;
+  if (!a->finished) return KLONOS_E_STATE;
+  memset(o, 0, sizeof *o);
+  o->wear_s = wear_seconds(a);
+  o->upright_s = a->state_s[KLONOS_STATE_UPRIGHT_STILL] + a->state_s[KLONOS_STATE_WALKING];
+  o->upright_pct = o->wear_s > 0 ? 100.0 * o->upright_s / o->wear_s : NAN;
+  o->walking_pct = o->wear_s > 0 ? 100.0 * a->state_s[KLONOS_STATE_WALKING] / o->wear_s : NAN;
+  o->lying_pct = o->wear_s > 0 ? 100.0 * a->state_s[KLONOS_STATE_LYING] / o->wear_s : NAN;
+  const klonos_bout *b = a->bouts.items;
+  double *len = malloc((a->bouts.n + 1) * sizeof *len);
+  if (!len) return KLONOS_E_NOMEM;
+  size_t nw = 0;
+  for (size_t i = 0; i < a->bouts.n; i++)
+    if (b[i].state == KLONOS_STATE_WALKING) len[nw++] = b[i].end_s - b[i].start_s;
+  o->walking_bouts = (int64_t)nw;
+  o->longest_bout_s = 0;
+  for (size_t i = 0; i < nw; i++) o->longest_bout_s = fmax(o->longest_bout_s, len[i]);
+  o->walking_bout_median_s = quantile(len, nw, 0.5);
+  if (!nw) o->longest_bout_s = NAN;
+  free(len);
+  const klonos_fall_event *f = a->fall_events.items;
+  for (size_t i = 0; i < a->fall_events.n; i++) {
+    if (!fall_counts(a, &f[i])) continue;
+    if (f[i].kind == 1) o->falls++;
+    else o->near_falls++;
+  }
+  o->falls_per_upright_h = o->upright_s > 0 ? (double)o->falls / (o->upright_s / 3600.0) : NAN;
+  o->falls_per_100_walking_bouts = nw ? 100.0 * (double)o->falls / (double)nw : NAN;
+  o->score = o->upright_s >= KL_FUNCTION_MIN_UPRIGHT_S ? kl_score_function(o->falls_per_upright_h) : NAN;
+  return KLONOS_OK;
+}
+
 int klonos_analyzer_scores(const klonos_analyzer *a, klonos_scores *out) {
   if (!a || !out) return KLONOS_E_INVAL;
   if (a->status) return a->status;
@@ -62,8 +115,10 @@ int klonos_analyzer_scores(const klonos_analyzer *a, klonos_scores *out) {
   out->stance = klonos_analyzer_sway_summary(a, &sw) == KLONOS_OK ? kl_score_stance(&sw) : NAN;
   klonos_gait_metrics gm;
   out->gait = klonos_analyzer_gait_summary(a, &gm) == KLONOS_OK ? kl_score_gait(&gm) : NAN;
+  klonos_function fn;
+  out->function = klonos_analyzer_function(a, &fn) == KLONOS_OK ? fn.score : NAN;
   int used;
-  out->motor = kl_score_motor(out->myoclonus, out->stance, out->gait, &used);
+  out->motor = kl_score_motor(out->myoclonus, out->stance, out->gait, out->function, &used);
   out->components_used = used;
   return KLONOS_OK;
 }
@@ -127,7 +182,11 @@ static void compute_epoch(const klonos_analyzer *a, double t0, double t1, klonos
   }
   o->stance = ws > 0 ? st / ws : NAN;
   o->gait = wg > 0 ? gs / wg : NAN;
-  o->motor = kl_score_motor(o->myoclonus, o->stance, o->gait, NULL);
+  /* Falls are rare: counted per epoch, scored only over the recording. */
+  const klonos_fall_event *fe = a->fall_events.items;
+  for (size_t i = 0; i < a->fall_events.n; i++)
+    if (fe[i].kind == 1 && fe[i].impact_s >= t0 && fe[i].impact_s < t1 && fall_counts(a, &fe[i])) o->falls++;
+  o->motor = kl_score_motor(o->myoclonus, o->stance, o->gait, NAN, NULL);
 }
 
 static size_t epoch_total(const klonos_analyzer *a, double epoch_s) {
@@ -167,6 +226,7 @@ static void write_epoch(kl_json *j, const klonos_epoch_scores *o) {
   kl_json_number(j, "stance", o->stance);
   kl_json_number(j, "gait", o->gait);
   kl_json_number(j, "motor", o->motor);
+  kl_json_int(j, "falls", o->falls);
   kl_json_end_object(j);
 }
 
@@ -342,15 +402,58 @@ static void write_gait(kl_json *j, const klonos_analyzer *a, double score) {
   kl_json_end_object(j);
 }
 
+static void write_function(kl_json *j, const klonos_analyzer *a) {
+  klonos_function f;
+  klonos_analyzer_function(a, &f);
+  kl_json_begin_object(j, "function");
+  kl_json_int(j, "falls", f.falls);
+  kl_json_int(j, "near_falls", f.near_falls);
+  kl_json_number(j, "falls_per_upright_h", f.falls_per_upright_h);
+  kl_json_number(j, "falls_per_100_walking_bouts", f.falls_per_100_walking_bouts);
+  kl_json_number(j, "upright_pct", f.upright_pct);
+  kl_json_number(j, "walking_pct", f.walking_pct);
+  kl_json_number(j, "lying_pct", f.lying_pct);
+  kl_json_int(j, "walking_bouts", f.walking_bouts);
+  kl_json_number(j, "walking_bout_median_s", f.walking_bout_median_s);
+  kl_json_number(j, "longest_bout_s", f.longest_bout_s);
+  /* A trunk sensor sees upright vs lying, not sitting vs standing. */
+  kl_json_null(j, "sit_to_stand");
+  kl_json_number(j, "score", f.score);
+  if (!isfinite(f.falls_per_upright_h)) kl_json_string(j, "reason", "not applicable: no upright time");
+  else if (!isfinite(f.score)) kl_json_string(j, "reason", "less than 10 minutes upright");
+  kl_json_end_object(j);
+}
+
+static void write_falls(kl_json *j, const klonos_analyzer *a) {
+  kl_json_begin_array(j, "falls");
+  const klonos_fall_event *f = a->fall_events.items;
+  for (size_t i = 0; i < a->fall_events.n; i++) {
+    kl_json_begin_object(j, NULL);
+    kl_json_string(j, "kind", f[i].kind == 1 ? "fall" : "near_fall");
+    kl_json_number(j, "impact_s", f[i].impact_s);
+    kl_json_number(j, "start_s", f[i].start_s);
+    kl_json_number(j, "end_s", f[i].end_s);
+    kl_json_number(j, "impact_mps2", f[i].impact_mps2);
+    kl_json_string(j, "from_state", klonos_state_name(f[i].from_state));
+    kl_json_string(j, "to_state", klonos_state_name(f[i].to_state));
+    kl_json_bool(j, "lowered", f[i].lowered);
+    kl_json_bool(j, "counted", fall_counts(a, &f[i]));
+    kl_json_number(j, "confidence", f[i].confidence);
+    kl_json_end_object(j);
+  }
+  kl_json_end_array(j);
+}
+
 static void write_severity(kl_json *j, const klonos_scores *sc) {
   kl_json_begin_object(j, "severity");
   kl_json_number(j, "motor", sc->motor);
   kl_json_number(j, "myoclonus", sc->myoclonus);
   kl_json_number(j, "stance", sc->stance);
   kl_json_number(j, "gait", sc->gait);
+  kl_json_number(j, "function", sc->function);
   kl_json_begin_array(j, "components");
-  static const char *const names[3] = {"myoclonus", "stance", "gait"};
-  for (int i = 0; i < 3; i++)
+  static const char *const names[4] = {"myoclonus", "stance", "gait", "function"};
+  for (int i = 0; i < 4; i++)
     if (sc->components_used & (1 << i)) kl_json_string(j, NULL, names[i]);
   kl_json_end_array(j);
   if (!isfinite(sc->motor)) kl_json_string(j, "reason", "no component had data");
@@ -425,6 +528,7 @@ int klonos_analyzer_report_json(const klonos_analyzer *a, const klonos_report_co
   write_myoclonus(&j, a, &sc);
   write_sway(&j, a, sc.stance);
   write_gait(&j, a, sc.gait);
+  write_function(&j, a);
   write_severity(&j, &sc);
   kl_json_begin_object(&j, "parameters");
   kl_json_number(&j, "epoch_s", a->cfg.epoch_s);
@@ -442,7 +546,10 @@ int klonos_analyzer_report_json(const klonos_analyzer *a, const klonos_report_co
     write_epoch(&j, &es);
   }
   kl_json_end_array(&j);
-  if (ctx && (ctx->include & KLONOS_REPORT_EVENTS)) write_events(&j, a);
+  if (ctx && (ctx->include & KLONOS_REPORT_EVENTS)) {
+    write_events(&j, a);
+    write_falls(&j, a);
+  }
   if (ctx && (ctx->include & KLONOS_REPORT_BOUTS)) write_bouts(&j, a);
   kl_json_end_object(&j);
   if (j.failed) {

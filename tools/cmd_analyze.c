@@ -138,8 +138,18 @@ static char *text_report(const char *path, const kl_pipeline_result *r) {
             gm.harmonic_ratio_ap, gm.ml_rms_mps2, s3);
   else
     tprintf(&t, "  gait        no walking bout of at least 6 steps and 5 s   score n/a\n");
+  klonos_function fn;
+  char s5[16];
+  klonos_analyzer_function(a, &fn);
+  fmt_score(s5, sizeof s5, sc.function);
+  tprintf(&t, "  function    upright %.0f %%, walking %.0f %% of worn time, %lld walking bouts, %lld falls", fn.upright_pct,
+          fn.walking_pct, (long long)fn.walking_bouts, (long long)fn.falls);
+  if (isfinite(fn.falls_per_upright_h)) tprintf(&t, " (%.1f per upright hour)", fn.falls_per_upright_h);
+  else tprintf(&t, " (no upright time: rates not applicable)");
+  tprintf(&t, ", %lld near-falls   score %s\n", (long long)fn.near_falls, s5);
   fmt_score(s4, sizeof s4, sc.motor);
-  tprintf(&t, "  severity    motor %s (myoclonus %s, stance %s, gait %s; 0 = no sign, 100 = severe)\n", s4, s1, s2, s3);
+  tprintf(&t, "  severity    motor %s (myoclonus %s, stance %s, gait %s, function %s; 0 = no sign, 100 = severe)\n", s4, s1,
+          s2, s3, s5);
   return t.s;
 }
 
@@ -156,8 +166,8 @@ static char *csv_report(const char *path, const kl_pipeline_result *r, double ep
     snprintf(s, sizeof s, isfinite(e.stance) ? "%.2f" : "", e.stance);
     snprintf(g, sizeof g, isfinite(e.gait) ? "%.2f" : "", e.gait);
     snprintf(mo, sizeof mo, isfinite(e.motor) ? "%.2f" : "", e.motor);
-    tprintf(&t, "%s,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%lld,%s,%s,%s,%s\n", path, e.start_s, e.end_s, e.wear_s,
-            e.upright_still_s, e.walking_s, e.lying_s, (long long)e.events, m, s, g, mo);
+    tprintf(&t, "%s,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%lld,%s,%s,%s,%s,%lld\n", path, e.start_s, e.end_s, e.wear_s,
+            e.upright_still_s, e.walking_s, e.lying_s, (long long)e.events, m, s, g, mo, (long long)e.falls);
   }
   return t.s;
 }
@@ -326,7 +336,7 @@ int kl_cmd_analyze(int argc, char **argv) {
   int started = 0;
   for (int k = 0; threads && k < jobs_n; k++)
     if (pthread_create(&threads[k], NULL, worker, &sh) == 0) started++;
-  if (sh.format == FMT_CSV) printf("file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor\n");
+  if (sh.format == FMT_CSV) printf("file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor,falls\n");
   int status = KL_EXIT_OK, plot_failed = 0;
   int tty = isatty(STDERR_FILENO);
   for (int f = 0; f < nfiles; f++) {

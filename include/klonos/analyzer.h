@@ -159,6 +159,39 @@ KLONOS_API int klonos_analyzer_gait_count(const klonos_analyzer *analyzer, size_
 KLONOS_API int klonos_analyzer_gait_get(const klonos_analyzer *analyzer, size_t index, klonos_gait_metrics *metrics);
 KLONOS_API int klonos_analyzer_gait_summary(const klonos_analyzer *analyzer, klonos_gait_metrics *metrics);
 
+/** A fall or near-fall (docs/falls.md). */
+typedef struct klonos_fall_event {
+  double impact_s;                /**< time of the peak impact, from the first frame */
+  double start_s, end_s;          /**< descent start .. end of the post-fall check */
+  double impact_mps2;             /**< peak |a| including gravity */
+  int32_t kind;                   /**< 1 fall, 2 near-fall (impact or recovery without posture change) */
+  int32_t from_state, to_state;   /**< klonos_state before and after (near-falls: the same) */
+  int32_t lowered;                /**< a fall that ended upright but lower (sitting) */
+  double confidence;              /**< 0..1 */
+  uint8_t reserved[16];
+} klonos_fall_event;
+
+/** Daily-life motor function of the whole recording (docs/falls.md).
+ * Rates are NaN ("not applicable", null in the JSON) when their
+ * denominator is zero: a lying infant has no falls per upright hour, not 0. */
+typedef struct klonos_function {
+  double wear_s;                  /**< worn time */
+  double upright_s;               /**< upright still + walking */
+  double upright_pct, walking_pct, lying_pct; /**< of the worn time */
+  int64_t walking_bouts;          /**< walking bouts (activity states) */
+  double walking_bout_median_s, longest_bout_s;
+  int64_t falls, near_falls;      /**< while worn */
+  double falls_per_upright_h;     /**< falls per hour upright (NaN without upright time) */
+  double falls_per_100_walking_bouts; /**< NaN without walking bouts */
+  double score;                   /**< 0..100 from falls_per_upright_h (docs/scores.md); NaN when not applicable */
+  uint8_t reserved[32];
+} klonos_function;
+
+/** Falls and near-falls in time order (after finish), and the function summary. */
+KLONOS_API int klonos_analyzer_fall_count(const klonos_analyzer *analyzer, size_t *count);
+KLONOS_API int klonos_analyzer_fall_get(const klonos_analyzer *analyzer, size_t index, klonos_fall_event *event);
+KLONOS_API int klonos_analyzer_function(const klonos_analyzer *analyzer, klonos_function *function);
+
 /** Severity scores, 0 (no sign) .. 100; NaN when a component had no data
  * (docs/scores.md gives every mapping and its reference values). */
 typedef struct klonos_scores {
@@ -166,12 +199,13 @@ typedef struct klonos_scores {
   double myoclonus;               /**< jerk rate per minute of wear x sqrt(median amplitude / 3 m/s^2) */
   double stance;                  /**< truncal sway in quiet sitting/standing */
   double gait;                    /**< regularity, harmonic ratio, stride-time CV, lateral sway */
-  int32_t components_used;        /**< bit mask: 1 myoclonus, 2 stance, 4 gait */
+  int32_t components_used;        /**< bit mask: 1 myoclonus, 2 stance, 4 gait, 8 function */
   int32_t reserved_i;
   double wear_s;                  /**< time worn (not non-wear, not missing) */
   double events_per_min;          /**< jerks per minute of wear */
   double amp_median_mps2;         /**< median jerk amplitude (NaN without jerks) */
-  uint8_t reserved[32];
+  double function;                /**< falls per upright hour (docs/scores.md); NaN without 10 min upright */
+  uint8_t reserved[24];
 } klonos_scores;
 
 /** Scores of the whole recording. */
@@ -183,7 +217,8 @@ typedef struct klonos_epoch_scores {
   double wear_s, upright_still_s, walking_s, lying_s;
   int64_t events;                 /**< jerks with their onset in the epoch */
   double myoclonus, stance, gait, motor; /**< NaN when the epoch has no data for it */
-  uint8_t reserved[32];
+  int64_t falls;                  /**< falls with their impact in the epoch */
+  uint8_t reserved[24];
 } klonos_epoch_scores;
 
 /** Number of score epochs of @p epoch_s seconds (>= 1) and epoch @p index. */

@@ -45,11 +45,15 @@ double kl_score_gait(const klonos_gait_metrics *m) {
   return mean_finite(sub, 4);
 }
 
-double kl_score_motor(double myoclonus, double stance, double gait, int *used) {
-  const double v[3] = {myoclonus, stance, gait};
+double kl_score_function(double falls_per_upright_h) {
+  return kl_score_hill(falls_per_upright_h, KL_SCORE_FALLS50_PER_H, 1.0);
+}
+
+double kl_score_motor(double myoclonus, double stance, double gait, double function, int *used) {
+  const double v[4] = {myoclonus, stance, gait, function};
   int mask = 0;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (isfinite(v[i])) mask |= 1 << i;
   if (used) *used = mask;
-  return mean_finite(v, 3); /* equal weights, documented in docs/scores.md */
+  return mean_finite(v, 4); /* equal weights, documented in docs/scores.md */
 }

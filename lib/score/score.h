@@ -27,9 +27,13 @@ double kl_score_stance(const klonos_sway_metrics *m);
  * stride-time variability and lateral sway that are available. */
 double kl_score_gait(const klonos_gait_metrics *m);
 
-/* Composite: weighted mean of the available components (NaN = absent).
- * *used receives a bit mask: 1 myoclonus, 2 stance, 4 gait. */
-double kl_score_motor(double myoclonus, double stance, double gait, int *used);
+/* Daily function (OMS stance/gait items: can the child stand and walk
+ * without falling): from falls per hour upright. */
+double kl_score_function(double falls_per_upright_h);
+
+/* Composite: mean of the available components (NaN = absent), equal
+ * weights. *used receives a bit mask: 1 myoclonus, 2 stance, 4 gait, 8 function. */
+double kl_score_motor(double myoclonus, double stance, double gait, double function, int *used);
 
 /* The documented constants, also printed in the report. */
 #define KL_SCORE_MI_HALF_PER_MIN 1.0      /* myoclonus index giving 50 */
@@ -42,5 +46,7 @@ double kl_score_motor(double myoclonus, double stance, double gait, int *used);
 #define KL_SCORE_HR50_DEFICIT 0.5         /* (3 - HR_AP) / 3 giving 50 */
 #define KL_SCORE_CV50 0.06                /* stride-time CV giving 50 */
 #define KL_SCORE_ML50_MPS2 2.5            /* ML RMS while walking giving 50 */
+#define KL_SCORE_FALLS50_PER_H 10.0       /* falls per upright hour giving 50 */
+#define KL_FUNCTION_MIN_UPRIGHT_S 600.0   /* least upright time for a function score */
 
 #endif

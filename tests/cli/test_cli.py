@@ -128,6 +128,31 @@ class Cli(unittest.TestCase):
         self.assertEqual(os.stat(self.wav).st_mtime_ns, st.st_mtime_ns)
 
 
+class Function(unittest.TestCase):
+    """Daily-life function: falls in a toddler-like recording; not applicable without upright time."""
+
+    def test_falls_are_counted_and_lying_infant_is_not_applicable(self):
+        base = os.environ.get("KLONOS_TEST_TMP") or None
+        d = tempfile.mkdtemp(prefix="function-", dir=base)
+        falls = os.path.join(d, "falls.wav")
+        r = run("synth", "--scenario", "falls", "--duration", "30m", "--seed", "4", "-q", "-o", falls)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(falls + ".truth.json") as f:
+            truth = [i for i in json.load(f)["items"] if i["kind"] == "fall"]
+        rep = json.loads(run("analyze", "--format", "json", "--axes", "V,AP,ML", "--events", falls).stdout)
+        found = [x for x in rep["falls"] if x["kind"] == "fall"]
+        hits = sum(any(abs(x["impact_s"] - t.get("impact_s", t.get("start_s", 0))) <= 1.5 for x in found) for t in truth)
+        self.assertGreaterEqual(hits, 0.8 * len(truth), f"{hits}/{len(truth)} falls found")
+        self.assertIsNotNone(rep["function"]["falls_per_upright_h"])
+        lying = os.path.join(d, "lying.wav")
+        # a device on its side the whole time: no upright time at all
+        r = run("synth", "--scenario", "nonwear", "--duration", "20m", "-q", "--no-truth", "-o", lying)
+        rep = json.loads(run("analyze", "--format", "json", "--nonwear-window", "36000", lying).stdout)
+        self.assertIsNone(rep["function"]["falls_per_upright_h"])
+        self.assertIn("not applicable", rep["function"]["reason"])
+        self.assertIsNone(rep["function"]["score"])
+
+
 class Analysis(unittest.TestCase):
     """analyze / events / sway / gait / states on synthetic recordings with truth."""
 
@@ -176,8 +201,10 @@ class Analysis(unittest.TestCase):
             self.assertIn(key, d["myoclonus"])
         for key in ("cadence_spm", "step_regularity", "stride_regularity", "harmonic_ratio_ap", "stride_time_cv", "score"):
             self.assertIn(key, d["gait"])
-        for key in ("motor", "myoclonus", "stance", "gait"):
+        for key in ("motor", "myoclonus", "stance", "gait", "function"):
             self.assertIn(key, d["severity"])
+        for key in ("falls", "falls_per_upright_h", "upright_pct", "walking_pct", "walking_bouts", "longest_bout_s", "sit_to_stand"):
+            self.assertIn(key, d["function"])
         self.assertGreater(d["states"]["walking_s"], 60)
         self.assertTrue(0 <= d["severity"]["motor"] <= 100)
         self.assertEqual(len(d["epochs"]), 3)
@@ -193,7 +220,7 @@ class Analysis(unittest.TestCase):
     def test_analyze_csv_epochs(self):
         r = run("analyze", "--format", "csv", "--score-epoch", "30", self.walk)
         lines = r.stdout.splitlines()
-        self.assertEqual(lines[0], "file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor")
+        self.assertEqual(lines[0], "file,start_s,end_s,wear_s,upright_still_s,walking_s,lying_s,events,myoclonus,stance,gait,motor,falls")
         self.assertEqual(len(lines), 1 + 6)
 
     def test_sway_and_gait_tables(self):

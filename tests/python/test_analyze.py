@@ -132,7 +132,9 @@ class ResultTest(FixtureMixin, unittest.TestCase):
     def test_attributes_match_the_report(self):
         r, d = self.result, self.report
         self.assertEqual(r.states, d["states"])
-        self.assertEqual(set(r.scores), {"motor", "myoclonus", "stance", "gait"})
+        self.assertEqual(set(r.scores), {"motor", "myoclonus", "stance", "gait", "function"})
+        self.assertEqual(r.function, d["function"])
+        self.assertEqual(r.falls, d["falls"])
         for key in r.scores:
             self.assertEqual(r.scores[key], d["severity"][key])
         self.assertEqual(r.components, d["severity"]["components"])

@@ -124,7 +124,7 @@ REPORT_EVENTS = 1   # "events", "clusters", "tremor"
 REPORT_BOUTS = 2    # "bouts", "sway_bouts", "gait_bouts"
 
 #: klonos_scores.components_used bits, in the report's order.
-SCORE_COMPONENTS = (("myoclonus", 1), ("stance", 2), ("gait", 4))
+SCORE_COMPONENTS = (("myoclonus", 1), ("stance", 2), ("gait", 4), ("function", 8))
 
 
 class SynthRotation(enum.IntEnum):

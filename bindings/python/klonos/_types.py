@@ -216,12 +216,13 @@ class Scores(ctypes.Structure):
         ("myoclonus", _c_double),
         ("stance", _c_double),
         ("gait", _c_double),
-        ("components_used", _c_int32),     # bits: 1 myoclonus, 2 stance, 4 gait
+        ("components_used", _c_int32),     # bits: 1 myoclonus, 2 stance, 4 gait, 8 function
         ("reserved_i", _c_int32),
         ("wear_s", _c_double),
         ("events_per_min", _c_double),
         ("amp_median_mps2", _c_double),
-        ("reserved", _c_uint8 * 32),
+        ("function", _c_double),
+        ("reserved", _c_uint8 * 24),
     ]
 
 
@@ -240,6 +241,45 @@ class EpochScores(ctypes.Structure):
         ("stance", _c_double),
         ("gait", _c_double),
         ("motor", _c_double),
+        ("falls", _c_int64),
+        ("reserved", _c_uint8 * 24),
+    ]
+
+
+class FallEvent(ctypes.Structure):
+    """struct klonos_fall_event: a fall (kind 1) or near-fall (kind 2)."""
+
+    _fields_ = [
+        ("impact_s", _c_double),
+        ("start_s", _c_double),
+        ("end_s", _c_double),
+        ("impact_mps2", _c_double),
+        ("kind", _c_int32),
+        ("from_state", _c_int32),
+        ("to_state", _c_int32),
+        ("lowered", _c_int32),
+        ("confidence", _c_double),
+        ("reserved", _c_uint8 * 16),
+    ]
+
+
+class Function(ctypes.Structure):
+    """struct klonos_function: daily-life motor function (NaN = not applicable)."""
+
+    _fields_ = [
+        ("wear_s", _c_double),
+        ("upright_s", _c_double),
+        ("upright_pct", _c_double),
+        ("walking_pct", _c_double),
+        ("lying_pct", _c_double),
+        ("walking_bouts", _c_int64),
+        ("walking_bout_median_s", _c_double),
+        ("longest_bout_s", _c_double),
+        ("falls", _c_int64),
+        ("near_falls", _c_int64),
+        ("falls_per_upright_h", _c_double),
+        ("falls_per_100_walking_bouts", _c_double),
+        ("score", _c_double),
         ("reserved", _c_uint8 * 32),
     ]
 
@@ -400,6 +440,8 @@ MIRRORED_STRUCTS = {
     "klonos_gait_metrics": GaitMetrics,
     "klonos_scores": Scores,
     "klonos_epoch_scores": EpochScores,
+    "klonos_fall_event": FallEvent,
+    "klonos_function": Function,
     "klonos_report_context": ReportContext,
     "klonos_calibration": Calibration,
     "klonos_synth_config": SynthConfig,

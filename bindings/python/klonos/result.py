@@ -87,7 +87,7 @@ def _epoch_dict(e):
     return {
         "start_s": e.start_s, "end_s": e.end_s, "wear_s": e.wear_s, "upright_still_s": e.upright_still_s,
         "walking_s": e.walking_s, "lying_s": e.lying_s, "events": e.events, "myoclonus": number(e.myoclonus),
-        "stance": number(e.stance), "gait": number(e.gait), "motor": number(e.motor),
+        "stance": number(e.stance), "gait": number(e.gait), "motor": number(e.motor), "falls": e.falls,
     }
 
 
@@ -174,8 +174,14 @@ class Result:
         json: the canonical JSON report (str), what ``klonos analyze --format
             json`` prints for the same input and options.
         file: the path as given, or None for in-memory samples.
-        scores: {"motor", "myoclonus", "stance", "gait"}: severity 0..100,
-            None when a component had no data.
+        scores: {"motor", "myoclonus", "stance", "gait", "function"}: severity
+            0..100, None when a component had no data.
+        function: the report's "function" (falls, falls_per_upright_h
+            (None when there was no upright time), upright/walking/lying %,
+            walking bouts, ...).
+        falls: falls and near-falls [{"kind", "impact_s", "start_s", "end_s",
+            "impact_mps2", "from_state", "to_state", "lowered", "counted",
+            "confidence"}].
         components: names of the components the motor score used.
         states: seconds per activity state: {"missing_s", "nonwear_s",
             "lying_s", "upright_still_s", "walking_s", "other_s"}.
@@ -242,7 +248,7 @@ class Result:
         if rc != Status.OK:
             raise_for(rc)
         self.scores = {"motor": number(sc.motor), "myoclonus": number(sc.myoclonus),
-                       "stance": number(sc.stance), "gait": number(sc.gait)}
+                       "stance": number(sc.stance), "gait": number(sc.gait), "function": number(sc.function)}
         self.components = [name for name, bit in SCORE_COMPONENTS if sc.components_used & bit]
         self.wear_s = sc.wear_s
         self.events_per_min = number(sc.events_per_min)
@@ -273,6 +279,8 @@ class Result:
         self.clusters = [{"id": c.id, "start_s": c.start_s, "end_s": c.end_s, "count": c.count}
                          for c in _collect(handle, lib.klonos_analyzer_cluster_count,
                                            lib.klonos_analyzer_cluster_get, T.JerkCluster, raise_for)]
+        self.function = full["function"]
+        self.falls = full.get("falls", [])
         self.tremor = [{"start_s": t.start_s, "end_s": t.end_s, "freq_hz": t.freq_hz, "amp_mps2": t.amp_mps2}
                        for t in _collect(handle, lib.klonos_analyzer_tremor_count, lib.klonos_analyzer_tremor_get,
                                          T.TremorEpisode, raise_for)]
