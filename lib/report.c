@@ -420,7 +420,7 @@ static void write_function(kl_json *j, const klonos_analyzer *a) {
   kl_json_null(j, "sit_to_stand");
   kl_json_number(j, "score", f.score);
   if (!isfinite(f.falls_per_upright_h)) kl_json_string(j, "reason", "not applicable: no upright time");
-  else if (!isfinite(f.score)) kl_json_string(j, "reason", "less than 10 minutes upright");
+  else if (!isfinite(f.score)) kl_json_string(j, "reason", "less than 1 minute upright");
   kl_json_end_object(j);
 }
 

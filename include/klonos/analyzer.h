@@ -204,7 +204,7 @@ typedef struct klonos_scores {
   double wear_s;                  /**< time worn (not non-wear, not missing) */
   double events_per_min;          /**< jerks per minute of wear */
   double amp_median_mps2;         /**< median jerk amplitude (NaN without jerks) */
-  double function;                /**< falls per upright hour (docs/scores.md); NaN without 10 min upright */
+  double function;                /**< falls per upright hour (docs/scores.md); NaN without 1 min upright */
   uint8_t reserved[24];
 } klonos_scores;
 

@@ -47,6 +47,6 @@ double kl_score_motor(double myoclonus, double stance, double gait, double funct
 #define KL_SCORE_CV50 0.06                /* stride-time CV giving 50 */
 #define KL_SCORE_ML50_MPS2 2.5            /* ML RMS while walking giving 50 */
 #define KL_SCORE_FALLS50_PER_H 10.0       /* falls per upright hour giving 50 */
-#define KL_FUNCTION_MIN_UPRIGHT_S 600.0   /* least upright time for a function score */
+#define KL_FUNCTION_MIN_UPRIGHT_S 60.0    /* least upright time for a function score */
 
 #endif
