@@ -173,27 +173,22 @@ static char *csv_report(const char *path, const kl_pipeline_result *r, double ep
 }
 
 static char *json_report(const char *path, const kl_pipeline_result *r, const shared *sh, char *err, size_t errlen) {
-  klonos_report_context ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.file = path;
-  ctx.info = &r->info;
-  ctx.stats = &r->stats;
-  ctx.calibration = r->calibration_status == 1 ? NULL : &r->calibration;
-  ctx.calibration_status = r->calibration_status;
-  ctx.include = sh->include_events ? KLONOS_REPORT_EVENTS : 0;
-  ctx.score_epoch_s = sh->score_epoch_s;
-  size_t need = 0;
-  int rc = klonos_analyzer_report_json(r->analyzer, &ctx, NULL, 0, &need);
-  char *buf = rc == KLONOS_E_RANGE || rc == KLONOS_OK ? malloc(need + 1) : NULL;
-  if (!buf || klonos_analyzer_report_json(r->analyzer, &ctx, buf, need, &need) != KLONOS_OK) {
-    snprintf(err, errlen, "%s: cannot write the report: %s", path, klonos_strerror(rc == KLONOS_E_RANGE ? KLONOS_E_NOMEM : rc));
-    free(buf);
+  int rc;
+  char *buf = kl_pipeline_report(path, r, sh->include_events ? KLONOS_REPORT_EVENTS : 0, sh->score_epoch_s, &rc);
+  if (!buf) {
+    snprintf(err, errlen, "%s: cannot write the report: %s", path, klonos_strerror(rc));
     return NULL;
   }
   size_t len = strlen(buf);
-  buf[len] = '\n';
-  buf[len + 1] = 0;
-  return buf;
+  char *line = realloc(buf, len + 2);
+  if (!line) {
+    free(buf);
+    snprintf(err, errlen, "%s: cannot write the report: %s", path, klonos_strerror(KLONOS_E_NOMEM));
+    return NULL;
+  }
+  line[len] = '\n';
+  line[len + 1] = 0;
+  return line;
 }
 
 static void run_job(shared *sh, job *jb) {

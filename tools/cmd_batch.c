@@ -76,52 +76,19 @@ static double seconds_since(const struct timespec *t0) {
  * the identity of a run. Lines of one OUT (and the shards merged into one
  * table) must agree on it. */
 static char *params_json(const batch *b) {
-  const kl_pipeline_options *o = &b->opt;
   kl_json j;
   kl_json_init(&j);
   kl_json_begin_object(&j, NULL);
-  kl_json_string(&j, "placement", o->analyzer.placement);
-  kl_json_string(&j, "axes", o->analyzer.axes[0] ? o->analyzer.axes : NULL);
-  kl_json_number(&j, "epoch_s", o->analyzer.epoch_s);
-  kl_json_number(&j, "nonwear_window_s", o->analyzer.nonwear_window_s);
-  kl_json_number(&j, "analysis_rate_hz", o->analyzer.analysis_rate_hz);
-  kl_json_bool(&j, "calibrate", o->calibrate);
+  kl_pipeline_parameters_json(&j, &b->opt);
   kl_json_number(&j, "score_epoch_s", b->score_epoch_s);
   kl_json_bool(&j, "events", b->include_events);
-  kl_json_begin_object(&j, "reader");
-  kl_json_int(&j, "format", o->reader.format);
-  kl_json_int(&j, "units", o->reader.units);
-  kl_json_int(&j, "gyro_units", o->reader.gyro_units);
-  kl_json_number(&j, "rate_hz", o->reader.rate_hz);
-  kl_json_number(&j, "full_scale_g", o->reader.full_scale_g);
-  kl_json_number(&j, "max_gap_s", o->reader.max_gap_s);
-  kl_json_string(&j, "columns", o->reader.columns);
-  kl_json_int(&j, "gap_fill", o->reader.gap_fill);
-  kl_json_end_object(&j);
   kl_json_end_object(&j);
   if (j.failed) { kl_json_free(&j); return NULL; }
   return j.buf;
 }
 
 static char *report_json(const char *path, const kl_pipeline_result *r, const batch *b) {
-  klonos_report_context ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.file = path;
-  ctx.info = &r->info;
-  ctx.stats = &r->stats;
-  ctx.calibration = r->calibration_status == 1 ? NULL : &r->calibration;
-  ctx.calibration_status = r->calibration_status;
-  ctx.include = b->include_events ? KLONOS_REPORT_EVENTS : 0;
-  ctx.score_epoch_s = b->score_epoch_s;
-  size_t need = 0;
-  int rc = klonos_analyzer_report_json(r->analyzer, &ctx, NULL, 0, &need);
-  if (rc != KLONOS_OK && rc != KLONOS_E_RANGE) return NULL;
-  char *buf = malloc(need);
-  if (buf && klonos_analyzer_report_json(r->analyzer, &ctx, buf, need, &need) != KLONOS_OK) {
-    free(buf);
-    buf = NULL;
-  }
-  return buf;
+  return kl_pipeline_report(path, r, b->include_events ? KLONOS_REPORT_EVENTS : 0, b->score_epoch_s, NULL);
 }
 
 /* One result line, newline included; NULL when out of memory. */

@@ -110,19 +110,9 @@ static void print_metric_rows(const char *path, klonos_analyzer *a, int part, in
 }
 
 static int print_json(const char *path, const kl_pipeline_result *r, int part) {
-  klonos_report_context ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.file = path;
-  ctx.info = &r->info;
-  ctx.stats = &r->stats;
-  ctx.calibration = r->calibration_status == 1 ? NULL : &r->calibration;
-  ctx.calibration_status = r->calibration_status;
-  ctx.include = part == PART_EVENTS ? KLONOS_REPORT_EVENTS : KLONOS_REPORT_BOUTS;
-  size_t need = 0;
-  klonos_analyzer_report_json(r->analyzer, &ctx, NULL, 0, &need);
-  char *buf = malloc(need ? need : 1);
-  int rc = buf ? klonos_analyzer_report_json(r->analyzer, &ctx, buf, need, &need) : KLONOS_E_NOMEM;
-  if (rc == KLONOS_OK) printf("%s\n", buf);
+  int rc;
+  char *buf = kl_pipeline_report(path, r, part == PART_EVENTS ? KLONOS_REPORT_EVENTS : KLONOS_REPORT_BOUTS, 60, &rc);
+  if (buf) printf("%s\n", buf);
   free(buf);
   return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_args.h"
+#include "util/json_writer.h"
 
 #define CHUNK_FRAMES 65536
 
@@ -125,4 +126,48 @@ done:
   klonos_reader_close(&r);
   free(buf);
   return rc;
+}
+
+char *kl_pipeline_report(const char *path, const kl_pipeline_result *r, int include, double score_epoch_s, int *status) {
+  klonos_report_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.file = path;
+  ctx.info = &r->info;
+  ctx.stats = &r->stats;
+  ctx.calibration = r->calibration_status == 1 ? NULL : &r->calibration;
+  ctx.calibration_status = r->calibration_status;
+  ctx.include = include;
+  ctx.score_epoch_s = score_epoch_s;
+  size_t need = 0;
+  int rc = klonos_analyzer_report_json(r->analyzer, &ctx, NULL, 0, &need);
+  char *buf = NULL;
+  if (rc == KLONOS_OK || rc == KLONOS_E_RANGE) {
+    buf = malloc(need);
+    rc = buf ? klonos_analyzer_report_json(r->analyzer, &ctx, buf, need, &need) : KLONOS_E_NOMEM;
+    if (rc != KLONOS_OK) {
+      free(buf);
+      buf = NULL;
+    }
+  }
+  if (status) *status = rc;
+  return buf;
+}
+
+void kl_pipeline_parameters_json(struct kl_json *j, const kl_pipeline_options *o) {
+  kl_json_string(j, "placement", o->analyzer.placement);
+  kl_json_string(j, "axes", o->analyzer.axes[0] ? o->analyzer.axes : NULL);
+  kl_json_number(j, "epoch_s", o->analyzer.epoch_s);
+  kl_json_number(j, "nonwear_window_s", o->analyzer.nonwear_window_s);
+  kl_json_number(j, "analysis_rate_hz", o->analyzer.analysis_rate_hz);
+  kl_json_bool(j, "calibrate", o->calibrate);
+  kl_json_begin_object(j, "reader");
+  kl_json_int(j, "format", o->reader.format);
+  kl_json_int(j, "units", o->reader.units);
+  kl_json_int(j, "gyro_units", o->reader.gyro_units);
+  kl_json_number(j, "rate_hz", o->reader.rate_hz);
+  kl_json_number(j, "full_scale_g", o->reader.full_scale_g);
+  kl_json_number(j, "max_gap_s", o->reader.max_gap_s);
+  kl_json_string(j, "columns", o->reader.columns);
+  kl_json_int(j, "gap_fill", o->reader.gap_fill);
+  kl_json_end_object(j);
 }

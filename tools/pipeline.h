@@ -26,6 +26,17 @@ void kl_pipeline_options_default(kl_pipeline_options *o);
 int kl_pipeline_option(int argc, char **argv, int i, kl_pipeline_options *o, char *err, size_t errlen);
 extern const char kl_pipeline_options_help[];
 
+struct kl_json;
+
+/* The canonical report of a finished run (klonos_analyzer_report_json with
+ * the file's reader info, stats and calibration): a malloc'd NUL-terminated
+ * string, or NULL with *status set. @p include: klonos_report_part bits. */
+char *kl_pipeline_report(const char *path, const kl_pipeline_result *r, int include, double score_epoch_s, int *status);
+
+/* The analysis parameters, as key/value pairs inside an open JSON object:
+ * what a stored result was computed with (tracker, batch). */
+void kl_pipeline_parameters_json(struct kl_json *j, const kl_pipeline_options *o);
+
 /* Run; on failure returns the status and writes "FILE: problem" to err. */
 int kl_pipeline_run(const char *path, const kl_pipeline_options *o, kl_pipeline_result *res, char *err, size_t errlen);
 
