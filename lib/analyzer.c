@@ -11,6 +11,7 @@
 
 #include "analyzer_priv.h"
 #include "klonos/status.h"
+#include "util/simd.h"
 
 void klonos_analyzer_config_default(klonos_analyzer_config *c) {
   if (!c) return;
@@ -175,12 +176,16 @@ static int take_falls(klonos_analyzer *a) {
 static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
   const int nch = a->nch;
   const double g = 9.80665;
-  for (size_t i = 0; i < n; i++) {
-    float *src = f + i * (size_t)nch;
-    float *dst = a->acc + i * 3;
-    for (int k = 0; k < 3; k++) {
-      if (a->cfg.apply_calibration) src[k] = (float)((src[k] + a->cfg.calib_offset_g[k] * g) * a->cfg.calib_scale[k]);
-      dst[k] = src[k];
+  if (!a->cfg.apply_calibration && nch == 3) {
+    memcpy(a->acc, f, n * 3 * sizeof(float));
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      float *src = f + i * (size_t)nch;
+      float *dst = a->acc + i * 3;
+      for (int k = 0; k < 3; k++) {
+        if (a->cfg.apply_calibration) src[k] = (float)((src[k] + a->cfg.calib_offset_g[k] * g) * a->cfg.calib_scale[k]);
+        dst[k] = src[k];
+      }
     }
   }
   kl_measure_store(a, a->acc, n);
@@ -197,6 +202,9 @@ static int analyse_block(klonos_analyzer *a, float *f, size_t n) {
 }
 
 static int validate_frames(klonos_analyzer *a, const float *frames, size_t n) {
+  /* Screen the whole chunk on the samples' bit patterns; only a chunk that
+   * holds an offending sample is walked to report the first one. */
+  if (!kl_any_implausible(frames, n * (size_t)a->nch, 1e6f)) return KLONOS_OK;
   for (size_t i = 0; i < n * (size_t)a->nch; i++)
     if (isinf(frames[i]) || fabsf(frames[i]) > 1e6f)
       return kl_analyzer_fail(a, KLONOS_E_VALUE,

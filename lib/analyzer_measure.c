@@ -16,6 +16,7 @@
 
 #include "analyzer_priv.h"
 #include "klonos/status.h"
+#include "util/simd.h"
 
 struct kl_epoch_note {
   int64_t index;
@@ -64,6 +65,14 @@ int kl_measure_init(klonos_analyzer *a) {
   for (int k = 0; k < 3; k++) a->ap_sensor[k] = a->sensor_to_body_hint.m[0][k];
   kl_sway_config_default(&a->sway_cfg);
   kl_gait_config_default(&a->gait_cfg);
+  if (kl_gait_ws_create(&a->gait_ws) != KLONOS_OK || kl_sway_ws_create(&a->sway_ws) != KLONOS_OK)
+    return KLONOS_E_NOMEM;
+  /* Working memory for the longest piece, made resident now: it does not
+   * grow with the recording (a longer walk later), and the FFT plans are
+   * made once here rather than at the first bout. */
+  if (kl_gait_ws_reserve(a->gait_ws, &a->gait_cfg, a->piece.max_frames, rate) != KLONOS_OK ||
+      kl_sway_ws_reserve(a->sway_ws, &a->sway_cfg, a->piece.max_frames, rate) != KLONOS_OK)
+    return KLONOS_E_NOMEM;
   kl_jerk_config jc;
   kl_jerk_config_default(&jc);
   return kl_jerk_detector_create(&a->jerks, &jc, rate, a->nch);
@@ -71,6 +80,8 @@ int kl_measure_init(klonos_analyzer *a) {
 
 void kl_measure_release_work(klonos_analyzer *a) {
   kl_jerk_detector_destroy(&a->jerks);
+  kl_gait_ws_destroy(&a->gait_ws);
+  kl_sway_ws_destroy(&a->sway_ws);
   free(a->ring);
   free(a->piece.xyz);
   free(a->work);
@@ -84,6 +95,8 @@ void kl_measure_release_work(klonos_analyzer *a) {
 
 void kl_measure_free(klonos_analyzer *a) {
   kl_jerk_detector_destroy(&a->jerks);
+  kl_gait_ws_destroy(&a->gait_ws);
+  kl_sway_ws_destroy(&a->sway_ws);
   free(a->ring);
   free(a->piece.xyz);
   free(a->work);
@@ -93,9 +106,13 @@ void kl_measure_free(klonos_analyzer *a) {
 }
 
 void kl_measure_store(klonos_analyzer *a, const float *acc, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    size_t k = (size_t)((a->frames_analysed + (int64_t)i) % (int64_t)a->ring_cap);
-    memcpy(a->ring + 3 * k, acc + 3 * i, 3 * sizeof(float));
+  size_t k = (size_t)(a->frames_analysed % (int64_t)a->ring_cap);
+  while (n) { /* contiguous runs: at most one wrap per call */
+    size_t len = n < a->ring_cap - k ? n : a->ring_cap - k;
+    memcpy(a->ring + 3 * k, acc, 3 * len * sizeof(float));
+    acc += 3 * len;
+    n -= len;
+    k = 0;
   }
 }
 
@@ -193,10 +210,15 @@ static int close_piece(klonos_analyzer *a) {
   p->state = -1;
   p->n = 0;
   if (n == 0) return KLONOS_OK;
-  double g[3] = {0, 0, 0};
-  for (size_t i = 0; i < n; i++)
-    for (int k = 0; k < 3; k++) g[k] += p->xyz[3 * i + k];
-  for (int k = 0; k < 3; k++) g[k] /= (double)n;
+  double g[3];
+  {
+    double g0 = 0, g1 = 0, g2 = 0; /* three chains, each in frame order */
+    for (size_t i = 0; i < n; i++) {
+      const float *f = p->xyz + 3 * i;
+      g0 += f[0], g1 += f[1], g2 += f[2];
+    }
+    g[0] = g0 / (double)n, g[1] = g1 / (double)n, g[2] = g2 / (double)n;
+  }
   if (state == KL_STATE_WALKING && p->step_period_n > 0)
     refine_heading(a, g, p->step_period_sum / p->step_period_n, n);
   p->step_period_sum = 0;
@@ -219,14 +241,14 @@ static int close_piece(klonos_analyzer *a) {
   const double rate = a->cfg.analysis_rate_hz;
   if (state == KL_STATE_UPRIGHT_STILL) {
     kl_sway_metrics m;
-    if (kl_sway_compute(&a->sway_cfg, ap, ml, n, 1, rate, &m) == KLONOS_OK) {
+    if (kl_sway_compute_ws(a->sway_ws, &a->sway_cfg, ap, ml, n, 1, rate, &m) == KLONOS_OK) {
       klonos_sway_metrics o;
       to_sway_public(&m, start_s, &o);
       if (kl_vec_push(&a->sway, &o)) return KLONOS_E_NOMEM;
     }
   } else if (state == KL_STATE_WALKING) {
     kl_gait_metrics m;
-    if (kl_gait_compute(&a->gait_cfg, v, ap, ml, n, 1, rate, &m) == KLONOS_OK) {
+    if (kl_gait_compute_ws(a->gait_ws, &a->gait_cfg, v, ap, ml, n, 1, rate, &m, NULL, 0, NULL) == KLONOS_OK) {
       klonos_gait_metrics o;
       to_gait_public(&m, start_s, &o);
       if (kl_vec_push(&a->gait, &o)) return KLONOS_E_NOMEM;
@@ -319,17 +341,28 @@ int kl_measure_epoch(klonos_analyzer *a, const kl_epoch *e) {
   if (!measurable) return KLONOS_OK;
   /* An epoch with any missing frame ends the piece: the metrics need a
    * continuous signal. */
-  for (int64_t k = first; k < last; k++) {
-    const float *f = a->ring + 3 * (size_t)(k % (int64_t)a->ring_cap);
-    if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) return close_piece(a);
+  /* The epoch's frames lie in at most two runs of the ring. */
+  const float *run[2] = {NULL, NULL};
+  size_t run_n[2] = {0, 0};
+  if (last > first) {
+    size_t k0 = (size_t)(first % (int64_t)a->ring_cap), cnt = (size_t)(last - first);
+    run_n[0] = cnt < a->ring_cap - k0 ? cnt : a->ring_cap - k0;
+    run[0] = a->ring + 3 * k0;
+    run_n[1] = cnt - run_n[0];
+    run[1] = a->ring;
   }
+  for (int q = 0; q < 2; q++)
+    if (kl_any_nan(run[q], 3 * run_n[q])) return close_piece(a);
   if (p->state < 0) {
     p->state = e->state;
     p->start_frame = first;
     p->n = 0;
   }
-  for (int64_t k = first; k < last; k++)
-    memcpy(p->xyz + 3 * p->n++, a->ring + 3 * (size_t)(k % (int64_t)a->ring_cap), 3 * sizeof(float));
+  for (int q = 0; q < 2; q++) {
+    if (!run_n[q]) continue;
+    memcpy(p->xyz + 3 * p->n, run[q], 3 * run_n[q] * sizeof(float));
+    p->n += run_n[q];
+  }
   if (e->state == KL_STATE_WALKING && e->step_period_s > 0) {
     p->step_period_sum += e->step_period_s;
     p->step_period_n++;

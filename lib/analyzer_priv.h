@@ -60,6 +60,8 @@ struct klonos_analyzer {
   float *work;                  /* body-frame buffers for one piece: 3 x max_frames */
   kl_sway_config sway_cfg;
   kl_gait_config gait_cfg;
+  kl_gait_ws *gait_ws;          /* gait buffers and FFT plans, reused from bout to bout */
+  kl_sway_ws *sway_ws;          /* sway Welch plan and buffers, likewise */
   /* results */
   kl_vec bouts;                 /* klonos_bout */
   kl_vec events;                /* klonos_jerk_event (final) */

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "klonos/reader.h"
+#include "dsp/autocorr.h"
 #include "dsp/butterworth.h"
 #include "dsp/filtfilt.h"
 #include "klonos/status.h"
+#include "util/simd.h"
 
 #define MG_MPS2 (KLONOS_STANDARD_GRAVITY_MPS2 / 1000.0)
 
@@ -104,20 +106,40 @@ void kl_segmenter_destroy(kl_segmenter **s) {
 static epoch_rec *rec(kl_segmenter *s, int64_t k) { return &s->recs[(size_t)(k % (int64_t)s->cap)]; }
 static float *epoch_samples(kl_segmenter *s, int64_t k) { return s->ring + (size_t)(k % 3) * s->n_epoch * 3; }
 
-/* Quickselect (Lomuto partition) median of n > 0 doubles; reorders v. */
-static double median(double *v, size_t n) {
-  size_t k = n / 2, lo = 0, hi = n - 1;
-  while (hi > lo) {
-    size_t mid = lo + (hi - lo) / 2;
-    double pivot = v[mid], t;
-    v[mid] = v[hi]; v[hi] = pivot;
-    size_t store = lo;
-    for (size_t i = lo; i < hi; i++)
-      if (v[i] < pivot) { t = v[i]; v[i] = v[store]; v[store] = t; store++; }
-    t = v[store]; v[store] = v[hi]; v[hi] = t;
-    if (store == k) return v[k];
-    if (store < k) lo = store + 1;
-    else hi = store - 1; /* store > k >= 0, so no underflow */
+/* k-th smallest of v[0..n) (n > 0, k < n; v is clobbered), tmp: 2 n
+ * doubles. Each round splits the values around a median-of-three pivot
+ * into "less" and "greater" without branching (every value is written to
+ * both lists, and only the list it belongs to advances); the k-th smallest
+ * is unique, so this returns exactly what any selection does. */
+static double select_kth(double *v, size_t n, size_t k, double *tmp) {
+  while (n > 24) {
+    double a = v[0], b = v[n / 2], c = v[n - 1];
+    double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    double *lo = tmp, *hi = tmp + n;
+    size_t nl = 0, ng = 0;
+    for (size_t i = 0; i < n; i++) {
+      const double x = v[i];
+      lo[nl] = x;
+      hi[ng] = x;
+      nl += x < pivot;
+      ng += x > pivot;
+    }
+    if (k < nl) {
+      memcpy(v, lo, nl * sizeof(double));
+      n = nl;
+    } else if (k >= n - ng) {
+      k -= n - ng;
+      memcpy(v, hi, ng * sizeof(double));
+      n = ng;
+    } else {
+      return pivot;
+    }
+  }
+  for (size_t i = 1; i < n; i++) { /* insertion sort of the last few */
+    double x = v[i];
+    size_t j = i;
+    for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+    v[j] = x;
   }
   return v[k];
 }
@@ -129,29 +151,61 @@ static void summarise_epoch(kl_segmenter *s, int64_t k, size_t n) {
   r->e.index = k;
   r->e.start_s = (double)k * (double)s->n_epoch / s->c.rate_hz;
   const float *x = epoch_samples(s, k);
-  for (int a = 0; a < 3; a++) { r->min[a] = INFINITY; r->max[a] = -INFINITY; }
-  for (size_t i = 0; i < n; i++) {
-    const float *f = x + i * 3;
-    if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
-    r->n_valid++;
-    for (int a = 0; a < 3; a++) {
-      r->sum[a] += f[a];
-      r->sumsq[a] += (double)f[a] * f[a];
-      if (f[a] < r->min[a]) r->min[a] = f[a];
-      if (f[a] > r->max[a]) r->max[a] = f[a];
+  const int any_nan = kl_any_nan(x, 3 * n);
+  if (!any_nan) {
+    /* Every frame valid (the usual case): the same sums, in the same
+     * order, in registers. */
+    double s0 = 0, s1 = 0, s2 = 0, q0 = 0, q1 = 0, q2 = 0;
+    double mn0 = INFINITY, mn1 = INFINITY, mn2 = INFINITY, mx0 = -INFINITY, mx1 = -INFINITY, mx2 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+      const double a = x[3 * i], b = x[3 * i + 1], c = x[3 * i + 2];
+      s0 += a, s1 += b, s2 += c;
+      q0 += a * a, q1 += b * b, q2 += c * c;
+      mn0 = a < mn0 ? a : mn0, mn1 = b < mn1 ? b : mn1, mn2 = c < mn2 ? c : mn2;
+      mx0 = a > mx0 ? a : mx0, mx1 = b > mx1 ? b : mx1, mx2 = c > mx2 ? c : mx2;
+    }
+    r->sum[0] = s0, r->sum[1] = s1, r->sum[2] = s2;
+    r->sumsq[0] = q0, r->sumsq[1] = q1, r->sumsq[2] = q2;
+    r->min[0] = mn0, r->min[1] = mn1, r->min[2] = mn2;
+    r->max[0] = mx0, r->max[1] = mx1, r->max[2] = mx2;
+    r->n_valid = (int64_t)n;
+  } else {
+    for (int a = 0; a < 3; a++) { r->min[a] = INFINITY; r->max[a] = -INFINITY; }
+    for (size_t i = 0; i < n; i++) {
+      const float *f = x + i * 3;
+      if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
+      r->n_valid++;
+      for (int a = 0; a < 3; a++) {
+        r->sum[a] += f[a];
+        r->sumsq[a] += (double)f[a] * f[a];
+        if (f[a] < r->min[a]) r->min[a] = f[a];
+        if (f[a] > r->max[a]) r->max[a] = f[a];
+      }
     }
   }
   r->e.valid_fraction = (double)r->n_valid / (double)s->n_epoch;
   if (r->n_valid == 0) { r->e.state = KL_STATE_MISSING; return; }
   for (int a = 0; a < 3; a++) r->e.gravity_mps2[a] = r->sum[a] / (double)r->n_valid;
+  /* Median of |a - g|: sqrt is monotone (and correctly rounded), so the
+   * median of the magnitudes is the square root of the median of their
+   * squares; one sqrt per epoch instead of one per frame. */
+  const double g0 = r->e.gravity_mps2[0], g1 = r->e.gravity_mps2[1], g2 = r->e.gravity_mps2[2];
   size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    const float *f = x + i * 3;
-    if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
-    double dx = f[0] - r->e.gravity_mps2[0], dy = f[1] - r->e.gravity_mps2[1], dz = f[2] - r->e.gravity_mps2[2];
-    s->scratch[m++] = sqrt(dx * dx + dy * dy + dz * dz);
+  if (!any_nan) {
+    for (size_t i = 0; i < n; i++) {
+      double dx = x[3 * i] - g0, dy = x[3 * i + 1] - g1, dz = x[3 * i + 2] - g2;
+      s->scratch[i] = dx * dx + dy * dy + dz * dz;
+    }
+    m = n;
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      const float *f = x + i * 3;
+      if (isnan(f[0]) || isnan(f[1]) || isnan(f[2])) continue;
+      double dx = f[0] - g0, dy = f[1] - g1, dz = f[2] - g2;
+      s->scratch[m++] = dx * dx + dy * dy + dz * dz;
+    }
   }
-  r->e.dyn_median_mps2 = median(s->scratch, m);
+  r->e.dyn_median_mps2 = sqrt(select_kth(s->scratch, m, m / 2, s->scratch + m));
 }
 
 /* Unbiased autocorrelation of the vertical dynamic acceleration over epochs
@@ -195,27 +249,37 @@ static double step_autocorr(kl_segmenter *s, int64_t k, int64_t last, double *la
   if (hi >= n / 2) hi = n / 2;
   if (hi <= lo) return 0;
   double *ac = s->scratch + n; /* scratch holds 3 epochs x 3 channels: room after the n samples */
-  for (size_t lag = lo_half; lag <= hi; lag++) {
-    double acc = 0;
-    for (size_t i = 0; i + lag < n; i++) acc += s->scratch[i] * s->scratch[i + lag];
-    ac[lag - lo_half] = acc / (double)(n - lag) / c0;
+  /* The lags are computed as the scan below reaches them, eight at a time
+   * (kl_autocorr_sums: each lag's sum bit-identical to a plain loop): a
+   * walking epoch's first peak comes about halfway, so the lags after it
+   * are never needed. */
+  size_t done = lo_half; /* lags [lo_half, done) are in ac */
+#define AC_UPTO(l)                                                                          \
+  while (done <= (l)) {                                                                     \
+    size_t cnt = hi + 1 - done < 8 ? hi + 1 - done : 8;                                     \
+    kl_autocorr_sums(s->scratch, n, done, cnt, ac + (done - lo_half));                      \
+    for (size_t q = done; q < done + cnt; q++) ac[q - lo_half] = ac[q - lo_half] / (double)(n - q) / c0; \
+    done += cnt;                                                                            \
   }
 #define AC(l) ac[(l) - lo_half]
   /* The fundamental period is the FIRST local maximum that is strong enough:
    * later peaks are its multiples (the stride, or a tremor's harmonics). A
    * first peak below 0.25 s is a fast oscillation (tremor), not stepping. */
   size_t period = 0;
-  for (size_t lag = lo_half + 1; lag < hi; lag++)
+  for (size_t lag = lo_half + 1; lag < hi; lag++) {
+    AC_UPTO(lag + 1)
     if (AC(lag) >= s->c.walk_min_autocorr && AC(lag) >= AC(lag - 1) && AC(lag) >= AC(lag + 1)) {
       period = lag;
       break;
     }
+  }
   if (period < lo) return 0;
   size_t hl = period / 2 >= lo_half ? period / 2 : lo_half;
   *half = AC(hl);
   *lag_s = (double)period / s->c.rate_hz;
   return AC(period);
 #undef AC
+#undef AC_UPTO
 }
 
 static void classify(kl_segmenter *s, int64_t k, int64_t last) {
@@ -272,11 +336,13 @@ static void vertical_for(const kl_segmenter *s, int64_t k, double v[3]) {
 /* Evaluate the non-wear window of epochs [start, start + len). */
 static void nonwear_window(kl_segmenter *s, int64_t start, int64_t len) {
   int axes_quiet = 0;
+  const size_t k0 = (size_t)(start % (int64_t)s->cap);
   for (int a = 0; a < 3; a++) {
     double sum = 0, sumsq = 0, mn = INFINITY, mx = -INFINITY;
     int64_t n = 0;
-    for (int64_t k = start; k < start + len; k++) {
-      epoch_rec *r = rec(s, k);
+    size_t ri = k0; /* rec(s, k) without a division per record */
+    for (int64_t k = start; k < start + len; k++, ri = ri + 1 == s->cap ? 0 : ri + 1) {
+      epoch_rec *r = &s->recs[ri];
       sum += r->sum[a];
       sumsq += r->sumsq[a];
       n += r->n_valid;

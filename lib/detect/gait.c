@@ -12,6 +12,7 @@
 #include "dsp/filtfilt.h"
 #include "gait_priv.h"
 #include "klonos/status.h"
+#include "util/hot.h"
 
 static const double kl_pi = 3.14159265358979323846;
 
@@ -54,20 +55,30 @@ static int check_config(const kl_gait_config *c, double rate_hz) {
   return KLONOS_OK;
 }
 
-/* Copy one axis, low-pass it (when the cutoff is below 0.45 x rate), remove the mean. */
-static int condition(const kl_gait_config *c, const float *in, size_t n, size_t stride, double rate_hz,
-                     float *out) {
-  for (size_t i = 0; i < n; i++) out[i] = in[i * stride];
+/* Copy the three axes (v, ap, ml at in[a][i * stride]) to out[a], low-pass
+ * them (when the cutoff is below 0.45 x rate) and remove each one's mean.
+ * The three filters run together (kl_sos_filtfilt_multi: bit-identical to
+ * one axis at a time). */
+static int condition3(kl_gait_ws *ws, const kl_gait_config *c, const float *const in[3], size_t n, size_t stride,
+                      double rate_hz, float *const out[3]) {
+  for (int a = 0; a < 3; a++)
+    for (size_t i = 0; i < n; i++) out[a][i] = in[a][i * stride];
   if (c->lowpass_hz > 0.0 && c->lowpass_hz < 0.45 * rate_hz) {
     kl_sos_design d;
     int rc = kl_butter_lowpass(&d, c->lowpass_order, c->lowpass_hz, rate_hz);
-    if (rc == KLONOS_OK) rc = kl_sos_filtfilt(&d, out, out, n, 1);
+    if (rc != KLONOS_OK) return rc;
+    const kl_sos_design *dp[3] = {&d, &d, &d};
+    double *work = kl_gait_grow((void **)&ws->ff, &ws->ff_cap, 3 * kl_sos_filtfilt_work_len(&d, n), sizeof(double));
+    if (!work) return KLONOS_E_NOMEM;
+    rc = kl_sos_filtfilt_multi(dp, 3, (const float *const *)out, out, n, work);
     if (rc != KLONOS_OK) return rc;
   }
-  double s = 0.0;
-  for (size_t i = 0; i < n; i++) s += out[i];
-  float mean = (float)(s / (double)n);
-  for (size_t i = 0; i < n; i++) out[i] -= mean;
+  for (int a = 0; a < 3; a++) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += out[a][i];
+    float mean = (float)(s / (double)n);
+    for (size_t i = 0; i < n; i++) out[a][i] -= mean;
+  }
   return KLONOS_OK;
 }
 
@@ -171,10 +182,10 @@ static double ad_peak(const double *ad, size_t len, double expect, double lo, do
   return v;
 }
 
-static int regularity(const float *x, size_t n, double rate_hz, const kl_gait_metrics *m, double *ad, size_t max_lag,
+static int regularity(kl_gait_ws *ws, const float *x, size_t n, double rate_hz, const kl_gait_metrics *m, double *ad, size_t max_lag,
                       double *step_reg, double *stride_reg, double *sym) {
   *step_reg = *stride_reg = *sym = NAN;
-  int rc = kl_autocorr_unbiased(x, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, ad);
+  int rc = kl_autocorr_unbiased_ws(ws->ac, x, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, ad);
   if (rc == KLONOS_E_NODATA) return KLONOS_OK; /* a flat axis: undefined */
   if (rc != KLONOS_OK) return rc;
   const double ls = m->step_time_s * rate_hz, lt = m->stride_time_s * rate_hz;
@@ -184,25 +195,91 @@ static int regularity(const float *x, size_t n, double rate_hz, const kl_gait_me
   return KLONOS_OK;
 }
 
-/* Amplitudes |X_k|, k = 1..K, of the DFT of x[0..N) minus its mean: the
- * harmonics of a stride spanning exactly the N samples. Direct sums with a
- * rotating phasor: O(N K), no plan needed for a ~100-sample block. */
-static void harmonics(const float *x, size_t N, int K, double *amp) {
-  double mean = 0.0;
-  for (size_t j = 0; j < N; j++) mean += x[j];
-  mean /= (double)N;
+/* Amplitudes |X_k|, k = 1..K, of the DFT of each axis x[a][0..N) minus its
+ * mean: the harmonics of a stride spanning exactly the N samples, into
+ * amp[a * K + k - 1]. Direct sums with a rotating phasor: O(N K), no plan
+ * needed for a ~100-sample block. The phasor of harmonic k is the same for
+ * the three axes, so it is turned once for all three, and four harmonics
+ * are summed per sweep (independent recurrences that overlap); each sum
+ * still takes the same terms in the same order as one axis and one
+ * harmonic at a time, so the amplitudes are bit-identical to that.
+ * v: 3 N doubles of scratch. */
+#define KL_HARM_GROUP 4
+/* The twiddles of harmonics 1..K for stride length N: the values
+ * cos(w) and -sin(w), w = 2 pi k / N, computed once per (N, K) with the
+ * same expressions and kept (NULL when out of memory: compute them). */
+static const double *twiddles(kl_gait_ws *ws, size_t N, int K) {
+  if (N >= 4096) return NULL;
+  if (N >= ws->tw_cap) {
+    size_t cap = ws->tw_cap ? ws->tw_cap : 256;
+    while (cap <= N) cap *= 2;
+    double **tw = realloc(ws->tw, cap * sizeof *tw);
+    if (!tw) return NULL;
+    ws->tw = tw;
+    int *tk = realloc(ws->tw_k, cap * sizeof *tk);
+    if (!tk) return NULL;
+    ws->tw_k = tk;
+    for (size_t i = ws->tw_cap; i < cap; i++) ws->tw[i] = NULL, ws->tw_k[i] = 0;
+    ws->tw_cap = cap;
+  }
+  if (ws->tw[N] && ws->tw_k[N] >= K) return ws->tw[N];
+  double *t = realloc(ws->tw[N], 2 * (size_t)K * sizeof *t);
+  if (!t) return NULL;
   for (int k = 1; k <= K; k++) {
-    double w = 2.0 * kl_pi * (double)k / (double)N, wr = cos(w), wi = -sin(w);
-    double zr = 1.0, zi = 0.0, re = 0.0, im = 0.0;
-    for (size_t j = 0; j < N; j++) {
-      double v = (double)x[j] - mean;
-      re += v * zr;
-      im += v * zi;
-      double nr = zr * wr - zi * wi;
-      zi = zr * wi + zi * wr;
-      zr = nr;
+    double w = 2.0 * kl_pi * (double)k / (double)N;
+    t[2 * (k - 1)] = cos(w);
+    t[2 * (k - 1) + 1] = -sin(w);
+  }
+  ws->tw[N] = t;
+  ws->tw_k[N] = K;
+  return t;
+}
+
+static void harmonics3(const float *const x[3], size_t N, int K, double *v, double *amp, const double *tw) {
+  for (int a = 0; a < 3; a++) {
+    double mean = 0.0;
+    for (size_t j = 0; j < N; j++) mean += x[a][j];
+    mean /= (double)N;
+    for (size_t j = 0; j < N; j++) v[(size_t)a * N + j] = (double)x[a][j] - mean;
+  }
+  const double *v0 = v, *v1 = v + N, *v2 = v + 2 * N;
+  for (int k0 = 1; k0 <= K; k0 += KL_HARM_GROUP) {
+    const int G = K - k0 + 1 < KL_HARM_GROUP ? K - k0 + 1 : KL_HARM_GROUP;
+    double wr[KL_HARM_GROUP], wi[KL_HARM_GROUP], zr[KL_HARM_GROUP], zi[KL_HARM_GROUP];
+    double re[3][KL_HARM_GROUP], im[3][KL_HARM_GROUP];
+    double own[2 * KL_HARM_GROUP]; /* without a cached table: this group's twiddles */
+    const double *tg = tw ? tw + 2 * (k0 - 1) : own;
+    if (!tw)
+      for (int g = 0; g < KL_HARM_GROUP; g++) {
+        int k = g < G ? k0 + g : k0;
+        double w = 2.0 * kl_pi * (double)k / (double)N;
+        own[2 * g] = cos(w);
+        own[2 * g + 1] = -sin(w);
+      }
+    for (int g = 0; g < KL_HARM_GROUP; g++) {
+      const int gi = g < G ? g : 0; /* padding lanes repeat harmonic k0; discarded */
+      wr[g] = tg[2 * gi];
+      wi[g] = tg[2 * gi + 1];
+      zr[g] = 1.0;
+      zi[g] = 0.0;
+      for (int a = 0; a < 3; a++) re[a][g] = im[a][g] = 0.0;
     }
-    amp[k - 1] = hypot(re, im);
+    for (size_t j = 0; j < N; j++) {
+      const double a0 = v0[j], a1 = v1[j], a2 = v2[j];
+      KL_UNROLL for (int g = 0; g < KL_HARM_GROUP; g++) {
+        re[0][g] += a0 * zr[g];
+        im[0][g] += a0 * zi[g];
+        re[1][g] += a1 * zr[g];
+        im[1][g] += a1 * zi[g];
+        re[2][g] += a2 * zr[g];
+        im[2][g] += a2 * zi[g];
+        double nr = zr[g] * wr[g] - zi[g] * wi[g];
+        zi[g] = zr[g] * wi[g] + zi[g] * wr[g];
+        zr[g] = nr;
+      }
+    }
+    for (int g = 0; g < G; g++)
+      for (int a = 0; a < 3; a++) amp[(size_t)a * (size_t)K + (size_t)(k0 + g - 1)] = hypot(re[a][g], im[a][g]);
   }
 }
 
@@ -220,10 +297,10 @@ static double hr_of(const double *amp, int K, int odd_over_even) {
   return den > 0.0 ? num / den : NAN;
 }
 
-static void harmonic_ratios(const kl_gait_config *c, const float *const axes[3], size_t n, double rate_hz,
+static int harmonic_ratios(kl_gait_ws *ws, const kl_gait_config *c, const float *const axes[3], size_t n, double rate_hz,
                             const double *t, size_t ne, const unsigned char *valid, double *work,
                             kl_gait_metrics *m) {
-  /* work: 3 * strides for the ratios + harmonics amplitudes. */
+  /* work: 3 * strides for the ratios + harmonics amplitudes (3 axes). */
   size_t cap = ne;
   double *hr[3] = {work, work + cap, work + 2 * cap};
   double *amp = work + 3 * cap;
@@ -237,9 +314,12 @@ static void harmonic_ratios(const kl_gait_config *c, const float *const axes[3],
     if ((size_t)K > (N - 1) / 2) K = (int)((N - 1) / 2); /* below Nyquist */
     if (K < c->min_harmonics) continue;
     int any = 0;
+    double *hv = kl_gait_grow((void **)&ws->hv, &ws->hv_cap, 3 * N, sizeof(double));
+    if (!hv) return KLONOS_E_NOMEM;
+    const float *xs[3] = {axes[0] + s0, axes[1] + s0, axes[2] + s0};
+    harmonics3(xs, N, K, hv, amp, twiddles(ws, N, K));
     for (int a = 0; a < 3; a++) {
-      harmonics(axes[a] + s0, N, K, amp);
-      double h = hr_of(amp, K, a == 2);
+      double h = hr_of(amp + (size_t)a * (size_t)K, K, a == 2);
       if (isfinite(h)) {
         hr[a][cnt[a]++] = h;
         any = 1;
@@ -250,6 +330,7 @@ static void harmonic_ratios(const kl_gait_config *c, const float *const axes[3],
   double *dst[3] = {&m->harmonic_ratio_v, &m->harmonic_ratio_ap, &m->harmonic_ratio_ml};
   for (int a = 0; a < 3; a++) *dst[a] = cnt[a] ? median_sorted(hr[a], cnt[a]) : NAN;
   m->hr_strides = (int)used;
+  return KLONOS_OK;
 }
 
 static void span_amplitude(const float *v, const float *ap, const float *ml, size_t n, kl_gait_metrics *m) {
@@ -275,13 +356,90 @@ static void span_amplitude(const float *v, const float *ap, const float *ml, siz
   m->ml_range_mps2 = mx - mn;
 }
 
-int kl_gait_compute_steps(const kl_gait_config *c, const float *v, const float *ap, const float *ml, size_t n,
-                          size_t stride, double rate_hz, kl_gait_metrics *out, double *step_times_s,
-                          size_t step_cap, size_t *step_count) {
+void *kl_gait_grow(void **p, size_t *cap, size_t need, size_t size) {
+  if (need == 0) need = 1;
+  if (*p && *cap >= need) return *p;
+  size_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, c * size);
+  if (!q) return NULL;
+  *p = q;
+  *cap = c;
+  return q;
+}
+
+int kl_gait_ws_create(kl_gait_ws **out) {
+  if (!out) return KLONOS_E_INVAL;
+  kl_gait_ws *w = calloc(1, sizeof *w);
+  if (!w) return KLONOS_E_NOMEM;
+  int rc = kl_autocorr_ws_create(&w->ac);
+  if (rc != KLONOS_OK) {
+    free(w);
+    return rc;
+  }
+  *out = w;
+  return KLONOS_OK;
+}
+
+void kl_gait_ws_destroy(kl_gait_ws **pw) {
+  if (!pw || !*pw) return;
+  kl_gait_ws *w = *pw;
+  kl_autocorr_ws_destroy(&w->ac);
+  free(w->sig);
+  free(w->t);
+  free(w->work);
+  free(w->s);
+  free(w->ad);
+  free(w->ff);
+  free(w->hv);
+  free(w->valid);
+  free(w->taken);
+  free(w->cd);
+  for (size_t i = 0; i < w->tw_cap; i++) free(w->tw[i]);
+  free(w->tw);
+  free(w->tw_k);
+  free(w);
+  *pw = NULL;
+}
+
+/* Grow *p to need items of size bytes and touch them (resident now). */
+static int reserve(void **p, size_t *cap, size_t need, size_t size) {
+  if (!kl_gait_grow(p, cap, need, size)) return KLONOS_E_NOMEM;
+  memset(*p, 0, *cap * size);
+  return KLONOS_OK;
+}
+
+int kl_gait_ws_reserve(kl_gait_ws *ws, const kl_gait_config *c, size_t n, double rate_hz) {
+  if (!ws || !c) return KLONOS_E_INVAL;
+  int rc = check_config(c, rate_hz);
+  if (rc != KLONOS_OK) return rc;
+  /* The sizes kl_gait_compute_ws asks for with a bout of n samples. */
+  size_t ecap = (size_t)((double)n / floor(0.6 * c->min_step_s * rate_hz)) + 2;
+  size_t wl = n + 2 * 3 * (2 * KL_BUTTER_MAX_ORDER + 1); /* filtfilt workspace, any design */
+  size_t max_lag = (size_t)ceil(2.2 * c->max_step_s * rate_hz) + 2;
+  size_t stride_max = (size_t)ceil(2.0 * (1.0 + c->interval_tolerance) * c->max_step_s * rate_hz) + 2;
+  if (max_lag + 2 > n) max_lag = n > 2 ? n - 2 : 0;
+  if (stride_max > n) stride_max = n;
+  if ((rc = reserve((void **)&ws->sig, &ws->sig_cap, 3 * n, sizeof(float))) != KLONOS_OK ||
+      (rc = reserve((void **)&ws->t, &ws->t_cap, ecap, sizeof(double))) != KLONOS_OK ||
+      (rc = reserve((void **)&ws->work, &ws->work_cap, 4 * ecap + 3 * (size_t)c->harmonics + n + 8, sizeof(double))) !=
+          KLONOS_OK ||
+      (rc = reserve((void **)&ws->valid, &ws->valid_cap, ecap, 1)) != KLONOS_OK ||
+      (rc = reserve((void **)&ws->ad, &ws->ad_cap, 2 * (max_lag + 1), sizeof(double))) != KLONOS_OK ||
+      (rc = reserve((void **)&ws->ff, &ws->ff_cap, 3 * wl, sizeof(double))) != KLONOS_OK ||
+      (rc = reserve((void **)&ws->hv, &ws->hv_cap, 3 * stride_max, sizeof(double))) != KLONOS_OK ||
+      (rc = kl_gait_steps_reserve(ws, n)) != KLONOS_OK)
+    return rc;
+  return kl_autocorr_ws_reserve(ws->ac, n, max_lag);
+}
+
+int kl_gait_compute_ws(kl_gait_ws *ws, const kl_gait_config *c, const float *v, const float *ap, const float *ml,
+                       size_t n, size_t stride, double rate_hz, kl_gait_metrics *out, double *step_times_s,
+                       size_t step_cap, size_t *step_count) {
   if (step_count) *step_count = 0;
   if (!out) return KLONOS_E_INVAL;
   memset(out, 0, sizeof *out);
-  if (!c || !v || !ap || !ml || stride == 0 || (step_cap && !step_times_s)) return KLONOS_E_INVAL;
+  if (!ws || !c || !v || !ap || !ml || stride == 0 || (step_cap && !step_times_s)) return KLONOS_E_INVAL;
   int rc = check_config(c, rate_hz);
   if (rc != KLONOS_OK) return rc;
   double n_min = ceil(c->min_duration_s * rate_hz - 1e-9);
@@ -291,21 +449,24 @@ int kl_gait_compute_steps(const kl_gait_config *c, const float *v, const float *
 
   /* Events are >= 0.6 * min_step_s apart: this bounds their count. */
   size_t ecap = (size_t)((double)n / floor(0.6 * c->min_step_s * rate_hz)) + 2;
-  float *sig = malloc(sizeof(float) * 3 * n);
-  double *t = malloc(sizeof(double) * ecap);
-  double *work = malloc(sizeof(double) * (4 * ecap + (size_t)c->harmonics + n + 8));
-  unsigned char *valid = malloc(ecap);
+  float *sig = kl_gait_grow((void **)&ws->sig, &ws->sig_cap, 3 * n, sizeof(float));
+  double *t = kl_gait_grow((void **)&ws->t, &ws->t_cap, ecap, sizeof(double));
+  double *work = kl_gait_grow((void **)&ws->work, &ws->work_cap, 4 * ecap + 3 * (size_t)c->harmonics + n + 8,
+                              sizeof(double));
+  unsigned char *valid = kl_gait_grow((void **)&ws->valid, &ws->valid_cap, ecap, 1);
   kl_gait_metrics m;
   memset(&m, 0, sizeof m);
-  if (!sig || !t || !work || !valid) rc = KLONOS_E_NOMEM;
+  if (!sig || !t || !work || !valid) return KLONOS_E_NOMEM;
   float *fv = sig, *fap = sig + n, *fml = sig + 2 * n;
-  if (rc == KLONOS_OK) rc = condition(c, v, n, stride, rate_hz, fv);
-  if (rc == KLONOS_OK) rc = condition(c, ap, n, stride, rate_hz, fap);
-  if (rc == KLONOS_OK) rc = condition(c, ml, n, stride, rate_hz, fml);
+  {
+    const float *in[3] = {v, ap, ml};
+    float *const o[3] = {fv, fap, fml};
+    rc = condition3(ws, c, in, n, stride, rate_hz, o);
+  }
   double step_s = 0.0;
-  if (rc == KLONOS_OK) rc = kl_gait_step_period(c, fv, fml, n, rate_hz, &step_s);
+  if (rc == KLONOS_OK) rc = kl_gait_step_period(ws, c, fv, fml, n, rate_hz, &step_s);
   size_t ne = 0;
-  if (rc == KLONOS_OK) rc = kl_gait_find_steps(c, fv, n, rate_hz, step_s, t, ecap, &ne);
+  if (rc == KLONOS_OK) rc = kl_gait_find_steps(ws, c, fv, n, rate_hz, step_s, t, ecap, &ne);
   if (rc == KLONOS_OK) {
     if (step_count) *step_count = ne;
     size_t k = ne < step_cap ? ne : step_cap;
@@ -331,21 +492,31 @@ int kl_gait_compute_steps(const kl_gait_config *c, const float *v, const float *
     size_t max_lag = (size_t)ceil(1.25 * m.stride_time_s * rate_hz) + 2;
     if (max_lag + 2 > sn) max_lag = sn > 2 ? sn - 2 : 0;
     double *ad = work; /* n doubles are enough: max_lag < n */
-    rc = regularity(fv + i0, sn, rate_hz, &m, ad, max_lag, &m.step_regularity_v, &m.stride_regularity_v,
+    rc = regularity(ws, fv + i0, sn, rate_hz, &m, ad, max_lag, &m.step_regularity_v, &m.stride_regularity_v,
                     &m.step_symmetry_v);
     if (rc == KLONOS_OK)
-      rc = regularity(fap + i0, sn, rate_hz, &m, ad, max_lag, &m.step_regularity_ap, &m.stride_regularity_ap,
+      rc = regularity(ws, fap + i0, sn, rate_hz, &m, ad, max_lag, &m.step_regularity_ap, &m.stride_regularity_ap,
                       &m.step_symmetry_ap);
   }
   if (rc == KLONOS_OK) {
     const float *axes[3] = {fv, fap, fml};
-    harmonic_ratios(c, axes, n, rate_hz, t, ne, valid, work, &m);
+    rc = harmonic_ratios(ws, c, axes, n, rate_hz, t, ne, valid, work, &m);
   }
-  free(sig);
-  free(t);
-  free(work);
-  free(valid);
   if (rc == KLONOS_OK) *out = m;
+  return rc;
+}
+
+int kl_gait_compute_steps(const kl_gait_config *c, const float *v, const float *ap, const float *ml, size_t n,
+                          size_t stride, double rate_hz, kl_gait_metrics *out, double *step_times_s,
+                          size_t step_cap, size_t *step_count) {
+  if (step_count) *step_count = 0;
+  if (!out) return KLONOS_E_INVAL;
+  memset(out, 0, sizeof *out);
+  kl_gait_ws *ws = NULL;
+  int rc = kl_gait_ws_create(&ws);
+  if (rc == KLONOS_OK)
+    rc = kl_gait_compute_ws(ws, c, v, ap, ml, n, stride, rate_hz, out, step_times_s, step_cap, step_count);
+  kl_gait_ws_destroy(&ws);
   return rc;
 }
 

@@ -32,7 +32,8 @@
  *   7. RMS of each axis and ML range over the walking span.
  *
  * Pure function: no global state, one allocation batch per call (O(n)),
- * O(n log n) time; thread-safe. */
+ * O(n log n) time; thread-safe. kl_gait_compute_ws does the same with a
+ * caller-owned workspace (buffers and FFT plans kept between bouts). */
 #ifndef KLONOS_DETECT_GAIT_H
 #define KLONOS_DETECT_GAIT_H
 
@@ -102,5 +103,22 @@ int kl_gait_compute(const kl_gait_config *c, const float *v, const float *ap, co
 int kl_gait_compute_steps(const kl_gait_config *c, const float *v, const float *ap, const float *ml, size_t n,
                           size_t stride, double rate_hz, kl_gait_metrics *out, double *step_times_s,
                           size_t step_cap, size_t *step_count);
+
+/* Buffers and FFT plans reused from bout to bout (the analyzer keeps one).
+ * One workspace must not be used by two threads at once. */
+typedef struct kl_gait_ws kl_gait_ws;
+int kl_gait_ws_create(kl_gait_ws **out);
+void kl_gait_ws_destroy(kl_gait_ws **ws);
+
+/* Size the workspace for bouts of up to n samples at rate_hz with config c
+ * (buffers allocated and touched, FFT plans made): memory then stays the
+ * same whatever bouts follow. Bouts longer than n still work (the
+ * workspace grows). */
+int kl_gait_ws_reserve(kl_gait_ws *ws, const kl_gait_config *c, size_t n, double rate_hz);
+
+/* kl_gait_compute_steps with a workspace (no allocation once it is warm). */
+int kl_gait_compute_ws(kl_gait_ws *ws, const kl_gait_config *c, const float *v, const float *ap, const float *ml,
+                       size_t n, size_t stride, double rate_hz, kl_gait_metrics *out, double *step_times_s,
+                       size_t step_cap, size_t *step_count);
 
 #endif

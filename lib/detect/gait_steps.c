@@ -50,21 +50,18 @@ static size_t nearest_max(const double *y, size_t len, double lo_d, double hi_d,
   return best;
 }
 
-int kl_gait_step_period(const kl_gait_config *c, const float *v, const float *ml, size_t n, double rate_hz,
-                        double *step_s) {
+int kl_gait_step_period(kl_gait_ws *ws, const kl_gait_config *c, const float *v, const float *ml, size_t n,
+                        double rate_hz, double *step_s) {
   const double lo = c->min_step_s * rate_hz, hi = c->max_step_s * rate_hz;
   /* Lags up to two step periods, to see the stride peak of the longest step. */
   size_t max_lag = (size_t)ceil(2.2 * hi) + 2;
   if (max_lag + 2 > n) max_lag = n - 2;
   if ((double)max_lag < hi + 2.0) return KLONOS_E_NODATA;
-  double *ad = malloc(sizeof(double) * 2 * (max_lag + 1));
+  double *ad = kl_gait_grow((void **)&ws->ad, &ws->ad_cap, 2 * (max_lag + 1), sizeof(double));
   if (!ad) return KLONOS_E_NOMEM;
   double *adml = ad + max_lag + 1;
-  int rc = kl_autocorr_unbiased(v, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, ad);
-  if (rc != KLONOS_OK) {
-    free(ad);
-    return rc == KLONOS_E_INVAL ? KLONOS_E_NODATA : rc;
-  }
+  int rc = kl_autocorr_unbiased_ws(ws->ac, v, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, ad);
+  if (rc != KLONOS_OK) return rc == KLONOS_E_INVAL ? KLONOS_E_NODATA : rc;
   const size_t len = max_lag + 1;
   size_t ilo = (size_t)ceil(lo), ihi = (size_t)floor(hi);
   if (ilo < 1) ilo = 1;
@@ -82,10 +79,7 @@ int kl_gait_step_period(const kl_gait_config *c, const float *v, const float *ml
     for (size_t i = ilo; i <= ihi; i++)
       if (is_local_max(ad, i) && (!L || ad[i] > ad[L])) L = i;
   }
-  if (!L || ad[L] < KL_MIN_STEP_AUTOCORR) {
-    free(ad);
-    return KLONOS_E_NODATA;
-  }
+  if (!L || ad[L] < KL_MIN_STEP_AUTOCORR) return KLONOS_E_NODATA;
   double lag = (double)L + kl_gait_parabolic(ad, L, NULL);
   /* Was that a stride? Then the V autocorrelation has a positive peak at
    * half the lag (the other foot's step). A step-lag peak has a trough
@@ -96,31 +90,64 @@ int kl_gait_step_period(const kl_gait_config *c, const float *v, const float *ml
   if (h && ad[h] > 0.0) {
     int halve = ad[h] >= 0.5 * ad[L];
     if (!halve && ml && ad[h] > KL_MIN_STEP_AUTOCORR &&
-        kl_autocorr_unbiased(ml, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, adml) == KLONOS_OK)
+        kl_autocorr_unbiased_ws(ws->ac, ml, n, 1, max_lag, 1, KL_AUTOCORR_AUTO, adml) == KLONOS_OK)
       halve = adml[L] > 0.0 && adml[h] < 0.0;
     if (halve) lag = (double)h + kl_gait_parabolic(ad, h, NULL);
   }
-  free(ad);
   *step_s = lag / rate_hz;
   return KLONOS_OK;
 }
 
-/* Zero-phase low-pass of the float signal into x (doubles); no filter when
- * the cutoff is not comfortably below Nyquist (the signal is then already
- * band-limited to less than it). */
-static int lowpassed(const float *v, size_t n, double fc_hz, double rate_hz, double *x) {
-  for (size_t i = 0; i < n; i++) x[i] = (double)v[i];
-  if (!(fc_hz > 0.0) || fc_hz >= 0.45 * rate_hz) return KLONOS_OK;
-  kl_sos_design d;
-  int rc = kl_butter_lowpass(&d, KL_STEP_FILTER_ORDER, fc_hz, rate_hz);
-  if (rc != KLONOS_OK) return rc;
-  return kl_sos_filtfilt_d(&d, x, x, n, 1);
+/* The coarse (x) and refinement (y, may be NULL) step signals: v low-passed
+ * zero-phase at fc_x and fc_y, in doubles; no filter when a cutoff is not
+ * comfortably below Nyquist (the signal is then already band-limited to
+ * less than it). When both need the same-shaped filter they run together
+ * (kl_sos_filtfilt_multi_d: bit-identical to one at a time). */
+static int lowpassed2(kl_gait_ws *ws, const float *v, size_t n, double fc_x, double fc_y, double rate_hz, double *x,
+                      double *y) {
+  double *out[2] = {x, y};
+  double fc[2] = {fc_x, fc_y};
+  kl_sos_design d[2];
+  const kl_sos_design *dp[2];
+  double *todo[2];
+  int nf = 0;
+  for (int k = 0; k < 2; k++) {
+    if (!out[k]) continue;
+    for (size_t i = 0; i < n; i++) out[k][i] = (double)v[i];
+    if (!(fc[k] > 0.0) || fc[k] >= 0.45 * rate_hz) continue;
+    int rc = kl_butter_lowpass(&d[nf], KL_STEP_FILTER_ORDER, fc[k], rate_hz);
+    if (rc != KLONOS_OK) return rc;
+    dp[nf] = &d[nf];
+    todo[nf++] = out[k];
+  }
+  if (nf == 0) return KLONOS_OK;
+  size_t wl = kl_sos_filtfilt_work_len(dp[0], n);
+  if (nf == 2 && wl != kl_sos_filtfilt_work_len(dp[1], n)) wl = wl > kl_sos_filtfilt_work_len(dp[1], n) ? wl : kl_sos_filtfilt_work_len(dp[1], n);
+  double *work = kl_gait_grow((void **)&ws->ff, &ws->ff_cap, 2 * wl, sizeof(double));
+  if (!work) return KLONOS_E_NOMEM;
+  int rc = kl_sos_filtfilt_multi_d(dp, nf, todo, n, work);
+  if (rc == KLONOS_E_INVAL && nf == 2) { /* different shapes: one at a time */
+    rc = kl_sos_filtfilt_multi_d(dp, 1, todo, n, work);
+    if (rc == KLONOS_OK) rc = kl_sos_filtfilt_multi_d(dp + 1, 1, todo + 1, n, work);
+  }
+  return rc;
 }
 
 typedef struct cand {
   double h;
   size_t i;
 } cand;
+
+int kl_gait_steps_reserve(kl_gait_ws *ws, size_t n) {
+  if (!kl_gait_grow((void **)&ws->s, &ws->s_cap, 2 * n, sizeof(double)) ||
+      !kl_gait_grow(&ws->cd, &ws->cd_cap, n / 2 + 1, sizeof(cand)) ||
+      !kl_gait_grow((void **)&ws->taken, &ws->taken_cap, n, 1))
+    return KLONOS_E_NOMEM;
+  memset(ws->s, 0, ws->s_cap * sizeof(double));
+  memset(ws->cd, 0, ws->cd_cap * sizeof(cand));
+  memset(ws->taken, 0, ws->taken_cap);
+  return KLONOS_OK;
+}
 
 static int cand_cmp(const void *a, const void *b) {
   const cand *p = a, *q = b;
@@ -139,17 +166,21 @@ static int dbl_cmp(const void *a, const void *b) {
   return x < y ? -1 : (x > y);
 }
 
-int kl_gait_find_steps(const kl_gait_config *c, const float *v, size_t n, double rate_hz, double step_s, double *t,
-                       size_t cap, size_t *count) {
+int kl_gait_find_steps(kl_gait_ws *ws, const kl_gait_config *c, const float *v, size_t n, double rate_hz,
+                       double step_s, double *t, size_t cap, size_t *count) {
   *count = 0;
   if (n < 3) return KLONOS_E_NODATA;
-  double *s = malloc(sizeof(double) * 2 * n);
-  cand *cd = malloc(sizeof(cand) * (n / 2 + 1));
-  unsigned char *taken = calloc(n, 1);
+  double *s = kl_gait_grow((void **)&ws->s, &ws->s_cap, 2 * n, sizeof(double));
+  cand *cd = kl_gait_grow(&ws->cd, &ws->cd_cap, n / 2 + 1, sizeof(cand));
+  unsigned char *taken = kl_gait_grow((void **)&ws->taken, &ws->taken_cap, n, 1);
   int rc = (!s || !cd || !taken) ? KLONOS_E_NOMEM : KLONOS_OK;
+  if (taken) memset(taken, 0, n);
   double *r = s ? s + n : NULL;
   const double fstep = 1.0 / step_s;
-  if (rc == KLONOS_OK) rc = lowpassed(v, n, c->coarse_factor * fstep, rate_hz, s);
+  /* Both step signals at once (the refinement one is used further down). */
+  if (rc == KLONOS_OK)
+    rc = lowpassed2(ws, v, n, c->coarse_factor * fstep, c->refine_factor * fstep, rate_hz, s,
+                    c->refine_factor > 0.0 ? r : NULL);
   size_t nc = 0;
   if (rc == KLONOS_OK) {
     for (size_t i = 1; i + 1 < n; i++)
@@ -209,7 +240,6 @@ int kl_gait_find_steps(const kl_gait_config *c, const float *v, size_t n, double
     }
     prev = k;
   }
-  if (rc == KLONOS_OK && c->refine_factor > 0.0) rc = lowpassed(v, n, c->refine_factor * fstep, rate_hz, r);
   size_t ne = 0;
   const size_t w = (size_t)floor(0.3 * step_s * rate_hz);
   for (size_t k = 0; rc == KLONOS_OK && k < na; k++) {
@@ -237,8 +267,5 @@ int kl_gait_find_steps(const kl_gait_config *c, const float *v, size_t n, double
       if (m == 0 || t[k] - t[m - 1] > 0.25 * step_s) t[m++] = t[k];
     *count = m;
   }
-  free(s);
-  free(cd);
-  free(taken);
   return rc;
 }

@@ -23,6 +23,7 @@
 #include "detect/jerk_priv.h"
 #include "dsp/butterworth.h"
 #include "klonos/status.h"
+#include "util/simd.h"
 
 void kl_jerk_config_default(kl_jerk_config *c) {
   if (!c) return;
@@ -336,10 +337,16 @@ static void delayed_until(kl_jerk_detector *d, int64_t end) {
     int64_t m0 = d->m;
     delayed_run(d, m0, len);
     d->m = m0 + (int64_t)len;
-    d->ph_nb = (d->ph_nb + len) % d->nb;
-    d->ph_nd = (d->ph_nd + len) % d->nd_comb;
-    d->ph_rh = (d->ph_rh + len) % d->nrh;
-    d->m_ri = (d->m_ri + len) % d->R;
+    /* len never passes a boundary, so each phase wraps at most to 0
+     * (the same as the modulo, without four divisions per stretch). */
+    d->ph_nb += len;
+    if (d->ph_nb == d->nb) d->ph_nb = 0;
+    d->ph_nd += len;
+    if (d->ph_nd == d->nd_comb) d->ph_nd = 0;
+    d->ph_rh += len;
+    if (d->ph_rh == d->nrh) d->ph_rh = 0;
+    d->m_ri += len;
+    if (d->m_ri == d->R) d->m_ri = 0;
   }
 }
 
@@ -384,9 +391,13 @@ static void env_block_done(kl_jerk_detector *d) {
 /* The tremor tracker reads the band-passed samples it needs from the ring. */
 static void fetch_abp(void *ctx, int64_t start, size_t n, float *out) {
   const kl_jerk_detector *d = ctx;
-  for (size_t i = 0; i < n; i++) {
-    size_t ri = (size_t)((start + (int64_t)i) % (int64_t)d->R);
-    memcpy(out + 3 * i, d->r_abp + 3 * ri, 3 * sizeof(float));
+  size_t ri = (size_t)(start % (int64_t)d->R);
+  while (n) { /* at most one wrap */
+    size_t len = n < d->R - ri ? n : d->R - ri;
+    memcpy(out, d->r_abp + 3 * ri, 3 * len * sizeof(float));
+    out += 3 * len;
+    n -= len;
+    ri = 0;
   }
 }
 
@@ -483,49 +494,64 @@ static void valid_run(kl_jerk_detector *d, const float *f, size_t k) {
     if (d->n_ri == d->R) d->n_ri = 0;
     i += len;
   }
-  for (size_t i = 0; i < k;) {
-    size_t len = k - i;
-    if (d->nb - d->cb_frames < len) len = d->nb - d->cb_frames;
-    if (d->nd - d->ce_frames < len) len = d->nd - d->ce_frames;
-    if (d->nh - d->hop_frames < len) len = d->nh - d->hop_frames;
-    float cmax = d->cb_max, ej = d->ce_j, ea = d->ce_a2;
-    double s2 = d->cb_sum2, h2 = d->hop_sum2;
-    double r0 = d->cb_raw[0], r1 = d->cb_raw[1], r2 = d->cb_raw[2];
-    double e0 = d->ce_sum[0], e1 = d->ce_sum[1], e2 = d->ce_sum[2];
-    for (size_t q = i; q < i + len; q++) {
-      float j = jv[q], a2 = a2v[q];
-      cmax = j > cmax ? j : cmax;
-      ej = j > ej ? j : ej;
-      if (a2 > ea) {
-        ea = a2;
-        memcpy(d->ce_vec, d->buf + 3 * q, sizeof d->ce_vec);
-      }
-      s2 += a2;
-      h2 += a2;
-      r0 += f[q * nch]; /* raw means for the posture test */
-      r1 += f[q * nch + 1];
-      r2 += f[q * nch + 2];
-      e0 += d->buf[3 * q];
-      e1 += d->buf[3 * q + 1];
-      e2 += d->buf[3 * q + 2];
+  /* Block summaries in one pass: the accumulators stay in registers and
+   * each kind of block is handed over at its own boundary (floor, then
+   * envelope, then hop when they coincide, as the handlers expect); every
+   * sum still adds the frames one by one in order. */
+  float cmax = d->cb_max, ej = d->ce_j, ea = d->ce_a2;
+  double s2 = d->cb_sum2, h2 = d->hop_sum2;
+  double r0 = d->cb_raw[0], r1 = d->cb_raw[1], r2 = d->cb_raw[2];
+  double e0 = d->ce_sum[0], e1 = d->ce_sum[1], e2 = d->ce_sum[2];
+  size_t cbf = d->cb_frames, cbv = d->cb_valid, cef = d->ce_frames, hf = d->hop_frames;
+  const size_t nb = d->nb, nd = d->nd, nh = d->nh;
+  int64_t n = d->n;
+  for (size_t q = 0; q < k; q++) {
+    const float j = jv[q], a2 = a2v[q];
+    const float *bq = d->buf + 3 * q;
+    cmax = j > cmax ? j : cmax;
+    ej = j > ej ? j : ej;
+    if (a2 > ea) {
+      ea = a2;
+      memcpy(d->ce_vec, bq, sizeof d->ce_vec);
     }
-    d->cb_max = cmax;
-    d->ce_j = ej;
-    d->ce_a2 = ea;
-    d->cb_sum2 = s2;
-    d->hop_sum2 = h2;
-    d->cb_raw[0] = r0, d->cb_raw[1] = r1, d->cb_raw[2] = r2;
-    d->ce_sum[0] = e0, d->ce_sum[1] = e1, d->ce_sum[2] = e2;
-    d->cb_valid += len;
-    d->n += (int64_t)len;
-    d->cb_frames += len;
-    d->ce_frames += len;
-    d->hop_frames += len;
-    if (d->cb_frames == d->nb) floor_block_done(d);
-    if (d->ce_frames == d->nd) env_block_done(d);
-    if (d->hop_frames == d->nh) hop_done(d);
-    i += len;
+    s2 += a2;
+    h2 += a2;
+    r0 += f[q * nch]; /* raw means for the posture test */
+    r1 += f[q * nch + 1];
+    r2 += f[q * nch + 2];
+    e0 += bq[0];
+    e1 += bq[1];
+    e2 += bq[2];
+    n++, cbf++, cbv++, cef++, hf++;
+    if (cbf == nb) {
+      d->n = n;
+      d->cb_max = cmax, d->cb_sum2 = s2, d->cb_valid = cbv, d->cb_frames = cbf;
+      d->cb_raw[0] = r0, d->cb_raw[1] = r1, d->cb_raw[2] = r2;
+      floor_block_done(d);
+      cmax = d->cb_max, s2 = d->cb_sum2, cbv = d->cb_valid, cbf = d->cb_frames;
+      r0 = d->cb_raw[0], r1 = d->cb_raw[1], r2 = d->cb_raw[2];
+    }
+    if (cef == nd) {
+      d->n = n;
+      d->ce_j = ej, d->ce_a2 = ea, d->ce_frames = cef;
+      d->ce_sum[0] = e0, d->ce_sum[1] = e1, d->ce_sum[2] = e2;
+      env_block_done(d);
+      ej = d->ce_j, ea = d->ce_a2, cef = d->ce_frames;
+      e0 = d->ce_sum[0], e1 = d->ce_sum[1], e2 = d->ce_sum[2];
+    }
+    if (hf == nh) {
+      d->n = n;
+      d->hop_sum2 = h2, d->hop_frames = hf;
+      hop_done(d);
+      h2 = d->hop_sum2, hf = d->hop_frames;
+    }
   }
+  d->n = n;
+  d->cb_max = cmax, d->cb_sum2 = s2, d->cb_valid = cbv, d->cb_frames = cbf;
+  d->cb_raw[0] = r0, d->cb_raw[1] = r1, d->cb_raw[2] = r2;
+  d->ce_j = ej, d->ce_a2 = ea, d->ce_frames = cef;
+  d->ce_sum[0] = e0, d->ce_sum[1] = e1, d->ce_sum[2] = e2;
+  d->hop_sum2 = h2, d->hop_frames = hf;
 }
 
 int kl_jerk_detector_push(kl_jerk_detector *d, const float *frames, size_t n) {
@@ -540,8 +566,12 @@ int kl_jerk_detector_push(kl_jerk_detector *d, const float *frames, size_t n) {
       gap_frame(d);
       i++;
     } else {
-      size_t k = 1;
-      while (k < SUB && i + k < n) {
+      size_t k = 1, lim = n - i < SUB ? n - i : SUB;
+      /* 3-channel frames: screen the whole run at once (the usual case has
+       * no gap); otherwise, or when the screen fires, find its end frame by
+       * frame as before. */
+      if (d->nch == 3 && !kl_any_nonfinite(f, 3 * lim)) k = lim;
+      while (k < lim) {
         const float *g = f + k * (size_t)d->nch;
         if (!(isfinite(g[0]) && isfinite(g[1]) && isfinite(g[2]))) break;
         k++;

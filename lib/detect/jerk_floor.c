@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detect/jerk_priv.h"
+#include "util/simd.h"
 
 /* k-th smallest of v[0..n) (v is reordered): Hoare's selection, O(n). */
 double kl_jerk_select_kth(double *v, size_t n, size_t k) {
@@ -49,29 +50,30 @@ double kl_jerk_median(double *v, size_t n) {
  * the blocks the horizon allows; it slides by one block per update, so its
  * finite block maxima are kept sorted (binary search and memmove: a few
  * tens of values) and the median and quartiles are read directly. */
-static void sorted_insert(double *v, size_t *n, double x) {
-  size_t lo = 0, hi = *n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (v[mid] < x)
-      lo = mid + 1;
-    else
-      hi = mid;
+
+/* First index i with !(v[i] < x) in the sorted v[0..n): a branch-free
+ * binary search (the same answer as the usual one). */
+static size_t lower_bound(const double *v, size_t n, double x) {
+  if (n <= 64) return kl_count_less(v, n, x); /* the floor window's size: a branch-free count */
+  if (n == 0) return 0;
+  const double *b = v;
+  while (n > 1) {
+    size_t half = n / 2;
+    b = b[half] < x ? b + half : b;
+    n -= half;
   }
+  return (size_t)(b - v) + (*b < x);
+}
+
+static void sorted_insert(double *v, size_t *n, double x) {
+  size_t lo = lower_bound(v, *n, x);
   memmove(v + lo + 1, v + lo, (*n - lo) * sizeof(double));
   v[lo] = x;
   (*n)++;
 }
 
 static void sorted_remove(double *v, size_t *n, double x) {
-  size_t lo = 0, hi = *n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (v[mid] < x)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
+  size_t lo = lower_bound(v, *n, x);
   if (lo < *n && v[lo] == x) {
     memmove(v + lo, v + lo + 1, (*n - lo - 1) * sizeof(double));
     (*n)--;
@@ -86,26 +88,32 @@ static double quantile_sorted(const double *v, size_t n, double q) {
   return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
-/* Median absolute deviation from med of a sorted array: the distances
- * below med (walking down) and above it (walking up) are two sorted
- * sequences; merging them up to the middle element costs O(n). */
-static double mad_sorted(const double *v, size_t n, double med) {
-  size_t hi = 0;
-  while (hi < n && v[hi] < med) hi++;
-  ptrdiff_t lo = (ptrdiff_t)hi - 1;
-  double prev = 0, cur = 0;
-  for (size_t k = 0; k <= n / 2; k++) {
-    double dl = lo >= 0 ? med - v[lo] : INFINITY, dh = hi < n ? v[hi] - med : INFINITY;
-    prev = cur;
-    if (dl <= dh) {
-      cur = dl;
-      lo--;
-    } else {
-      cur = dh;
-      hi++;
-    }
+/* The K-th smallest (0-based) distance from med among the sorted v[0..n),
+ * where v[0..na) < med <= v[na..n): the distances below, A(j) =
+ * med - v[na-1-j], and above, B(j) = v[na+j] - med, are two ascending
+ * sequences, and the K + 1 smallest of their union take i from A and
+ * K + 1 - i from B for the least i with B(K - i) <= A(i); a binary search
+ * finds it. Order statistics are unique values, so this is exactly what
+ * merging the two sequences up to position K gives. */
+static double kth_distance(const double *v, size_t na, size_t nb, double med, size_t K) {
+  size_t lo = K + 1 > nb ? K + 1 - nb : 0, hi = K + 1 < na ? K + 1 : na;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2, j = K + 1 - mid; /* mid < na, 1 <= j <= nb */
+    const double a = med - v[na - 1 - mid], b = v[na + j - 1] - med;
+    const int more = b > a;
+    lo = more ? mid + 1 : lo;
+    hi = more ? hi : mid;
   }
-  return n % 2 ? cur : 0.5 * (prev + cur);
+  const size_t i = lo, j = K + 1 - lo;
+  const double x = i > 0 ? med - v[na - i] : -INFINITY, y = j > 0 ? v[na + j - 1] - med : -INFINITY;
+  return x > y ? x : y;
+}
+
+/* Median absolute deviation from med of a sorted array (n >= 2). */
+static double mad_sorted(const double *v, size_t n, double med) {
+  const size_t na = lower_bound(v, n, med), nb = n - na, K = n / 2;
+  const double cur = kth_distance(v, na, nb, med, K);
+  return n % 2 ? cur : 0.5 * (kth_distance(v, na, nb, med, K - 1) + cur);
 }
 
 void kl_jerk_update_floor(kl_jerk_detector *d, int64_t b, int64_t horizon) {

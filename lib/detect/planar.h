@@ -19,4 +19,8 @@
  * caller's problem (not checked). Allocates O(n) once. */
 double kl_planar_diameter(const double *x, const double *y, size_t n);
 
+/* The same with caller storage: work holds kl_planar_work_len(n) doubles. */
+size_t kl_planar_work_len(size_t n);
+double kl_planar_diameter_work(const double *x, const double *y, size_t n, double *work);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "dsp/autocorr.h"
 #include "klonos/status.h"
+#include "util/hot.h"
 
 /* Context on each side of a candidate's core that aligns the steps. */
 #define ALIGN_CONTEXT_S 0.25
@@ -17,6 +18,7 @@ struct kl_rhythm {
   float *mean3;         /* ring of block means of a_bp, 3 per block */
   float *vec3;          /* ring of the a_bp vector at the block's largest |a_bp| */
   int64_t nblocks;
+  size_t head;          /* nblocks % keep */
   size_t half;          /* half window in blocks */
   size_t group;         /* blocks merged (max) per autocorrelation sample: ~40 ms */
   size_t lag_min, lag_max; /* in merged samples */
@@ -92,7 +94,8 @@ int kl_rhythm_create(kl_rhythm **out, const kl_jerk_config *c, double fs, size_t
 }
 
 void kl_rhythm_push(kl_rhythm *r, float env_j, float env_a, const float mean[3], const float vec[3]) {
-  size_t i = (size_t)(r->nblocks % (int64_t)r->keep);
+  size_t i = r->head; /* nblocks % keep, kept without a division */
+  r->head = i + 1 == r->keep ? 0 : i + 1;
   r->env_j[i] = env_j;
   r->env_a[i] = env_a;
   for (int c = 0; c < 3; c++) r->mean3[3 * i + (size_t)c] = mean[c], r->vec3[3 * i + (size_t)c] = vec[c];
@@ -100,6 +103,13 @@ void kl_rhythm_push(kl_rhythm *r, float env_j, float env_a, const float mean[3],
 }
 
 int64_t kl_rhythm_analyses(const kl_rhythm *r) { return r->analyses; }
+
+/* Ring slot of block k, nblocks - keep <= k < nblocks (a block still in
+ * the ring): k % keep from the head slot, without a division. */
+static size_t slot(const kl_rhythm *r, int64_t k) {
+  size_t back = (size_t)(r->nblocks - k); /* 1..keep */
+  return r->head >= back ? r->head - back : r->head + r->keep - back;
+}
 
 /* Block k is usable when it was pushed, is still in the ring and is not
  * beyond the caller's horizon. */
@@ -117,11 +127,12 @@ int kl_rhythm_analyse(kl_rhythm *r, int64_t kc, int64_t horizon, double *period,
   if (b < a || !have(r, a, horizon) || !have(r, b, horizon)) return 0;
   size_t n = (size_t)((b - a + 1) / g);
   if (n < 2 * r->lag_max + 2) return 0;
+  size_t k = (size_t)(a % (int64_t)r->keep); /* ring index of block a + i g + q, advanced by one */
   for (size_t i = 0; i < n; i++) {
     float m[3] = {0, 0, 0};
     for (int64_t q = 0; q < g; q++) {
-      size_t k = (size_t)((a + (int64_t)i * g + q) % (int64_t)r->keep);
       for (int c = 0; c < 3; c++) m[c] += r->mean3[3 * k + (size_t)c];
+      if (++k == r->keep) k = 0;
     }
     for (int c = 0; c < 3; c++) {
       if (!isfinite(m[c])) return 0;
@@ -181,7 +192,7 @@ static int window_max2(const kl_rhythm *r, double x, int64_t w, int64_t horizon,
   int64_t c = (int64_t)floor(x + 0.5);
   if (!have(r, c - w, horizon) || !have(r, c + w, horizon)) return 0;
   float bj = -INFINITY, ba = -INFINITY;
-  size_t q = (size_t)((c - w) % (int64_t)r->keep);
+  size_t q = slot(r, c - w); /* have(): c - w is in the ring */
   for (int64_t k = -w; k <= w; k++) {
     float vj = r->env_j[q], va = r->env_a[q];
     if (++q == r->keep) q = 0;
@@ -222,67 +233,109 @@ static void sort_small(double *v, int n) {
     }
 }
 
-/* Mismatch between the context of the candidate (at span index p) and
- * that of the block L later, the candidate's core excluded: 1 - the
- * normalised cross-correlation (shape, not amplitude: steps of an ataxic
- * gait differ in strength); -1 if a block is missing. x is the linear copy
- * of the span. */
-static double context_ncc(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W) {
-  if (p - W < 0 || p + W >= n || p + L - W < 0 || p + L + W >= n) return -1;
-  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+/* Both mismatches at several lags per sweep. For lag L the context is
+ * i in [-W, -core-1] and [core+1, W] (the candidate's core excluded); each
+ * lag's sums are accumulated over those i in increasing order, exactly as
+ * context_ncc / context_ssd do one lag at a time, so every value is
+ * bit-identical. The candidate's own sums (sx, sxx) do not depend on L and
+ * are made once; up to KL_ML lags run side by side (independent chains). */
+#define KL_ML 4
+
+/* Candidate-side sums of context_ncc (the same for every lag). */
+static int ncc_self(const float *x, int64_t p, int64_t core, int64_t W, double *sx, double *sxx) {
+  double a = 0, b = 0;
   int m = 0;
-  for (int64_t i = -W; i <= W; i++) {
-    if (i == -core) {
-      i = core;
-      continue;
-    }
-    double u = x[p + i], v = x[p + L + i];
-    sx += u, sy += v, sxx += u * u, syy += v * v, sxy += u * v;
-    m++;
+  for (int64_t i = -W; i <= -core - 1; i++, m++) {
+    double u = x[p + i];
+    a += u, b += u * u;
   }
-  if (!isfinite(sxy) || m < 2) return -1; /* a NaN (gap) anywhere makes it unusable */
-  double cxx = sxx - sx * sx / m, cyy = syy - sy * sy / m, cxy = sxy - sx * sy / m;
-  if (!(cxx > 0) || !(cyy > 0)) return 2;
-  return 1.0 - cxy / sqrt(cxx * cyy);
+  for (int64_t i = core + 1; i <= W; i++, m++) {
+    double u = x[p + i];
+    a += u, b += u * u;
+  }
+  *sx = a, *sxx = b;
+  return m;
 }
 
-/* Sum of squared differences of the same contexts (amplitude and shape). */
-static double context_ssd(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W) {
-  if (p - W < 0 || p + W >= n || p + L - W < 0 || p + L + W >= n) return -1;
-  double s = 0;
-  for (int64_t i = -W; i <= W; i++) {
-    if (i == -core) {
-      i = core;
+/* ncc mismatch (out_n) and ssd (out_s) at lags L[j], j < nl <= KL_ML; -1
+ * where a lag's context leaves the span; as context_ncc / context_ssd. */
+static void context_multi(const float *x, int64_t n, int64_t p, const int64_t *L, int nl, int64_t core, int64_t W,
+                          int want_ncc, int want_ssd, double *out_n, double *out_s) {
+  int ok[KL_ML];
+  int64_t Lq[KL_ML];
+  for (int j = 0; j < KL_ML; j++) {
+    Lq[j] = j < nl ? L[j] : L[0];
+    ok[j] = j < nl && !(p - W < 0 || p + W >= n || p + Lq[j] - W < 0 || p + Lq[j] + W >= n);
+    if (!ok[j]) Lq[j] = 0; /* a harmless in-range lag for the shared loop; its result is dropped */
+  }
+  int any = 0;
+  for (int j = 0; j < nl; j++) any |= ok[j];
+  if (!any || p - W < 0 || p + W >= n) {
+    for (int j = 0; j < nl; j++) {
+      if (want_ncc) out_n[j] = -1;
+      if (want_ssd) out_s[j] = -1;
+    }
+    return;
+  }
+  double sx = 0, sxx = 0;
+  const int m = ncc_self(x, p, core, W, &sx, &sxx);
+  double sy[KL_ML] = {0}, syy[KL_ML] = {0}, sxy[KL_ML] = {0}, ss[KL_ML] = {0};
+  for (int part = 0; part < 2; part++) {
+    const int64_t a = part ? core + 1 : -W, b = part ? W : -core - 1;
+    for (int64_t i = a; i <= b; i++) {
+      const float xu = x[p + i];
+      const double u = xu;
+      KL_UNROLL for (int j = 0; j < KL_ML; j++) {
+        const float xv = x[p + Lq[j] + i];
+        const double v = xv;
+        sy[j] += v, syy[j] += v * v, sxy[j] += u * v;
+        double e = (double)xu - (double)xv;
+        ss[j] += e * e;
+      }
+    }
+  }
+  for (int j = 0; j < nl; j++) {
+    if (want_ssd) out_s[j] = ok[j] && isfinite(ss[j]) ? ss[j] : -1;
+    if (!want_ncc) continue;
+    if (!ok[j] || !isfinite(sxy[j]) || m < 2) {
+      out_n[j] = -1;
       continue;
     }
-    double e = (double)x[p + i] - (double)x[p + L + i];
-    s += e * e;
+    double cxx = sxx - sx * sx / m, cyy = syy[j] - sy[j] * sy[j] / m, cxy = sxy[j] - sx * sy[j] / m;
+    out_n[j] = (!(cxx > 0) || !(cyy > 0)) ? 2 : 1.0 - cxy / sqrt(cxx * cyy);
   }
-  return isfinite(s) ? s : -1;
 }
 
-typedef double (*mismatch_fn)(const float *x, int64_t n, int64_t p, int64_t L, int64_t core, int64_t W);
-
-/* The lag in [Lmin, Lmax] of least mismatch: every other lag, then the
- * neighbours of the best. -1 in *best when none is usable. */
-static int64_t best_lag(mismatch_fn f, const float *x, int64_t n, int64_t p, int64_t Lmin, int64_t Lmax, int64_t core,
-                        int64_t W, double *best) {
-  double bs = -1;
-  int64_t bl = 0;
-  for (int64_t L = Lmin; L <= Lmax; L += 2) {
-    double v = f(x, n, p, L, core, W);
-    if (v >= 0 && (bs < 0 || v < bs)) bs = v, bl = L;
+/* best_lag for both mismatches at once: the lag in [Lmin, Lmax] of least
+ * mismatch (every other lag, then the neighbours of the best), -1 in *best
+ * when none is usable; the same scan order and comparisons as one
+ * mismatch at a time. */
+static void best_lags(const float *x, int64_t n, int64_t p, int64_t Lmin, int64_t Lmax, int64_t core, int64_t W,
+                      int64_t *l1, double *b1, int64_t *l2, double *b2) {
+  double bs[2] = {-1, -1};
+  int64_t bl[2] = {0, 0};
+  for (int64_t L0 = Lmin; L0 <= Lmax; L0 += 2 * KL_ML) {
+    int64_t L[KL_ML];
+    int nl = 0;
+    for (int64_t Lx = L0; Lx <= Lmax && nl < KL_ML; Lx += 2) L[nl++] = Lx;
+    double vn[KL_ML], vs[KL_ML];
+    context_multi(x, n, p, L, nl, core, W, 1, 1, vn, vs);
+    for (int j = 0; j < nl; j++) {
+      if (vn[j] >= 0 && (bs[0] < 0 || vn[j] < bs[0])) bs[0] = vn[j], bl[0] = L[j];
+      if (vs[j] >= 0 && (bs[1] < 0 || vs[j] < bs[1])) bs[1] = vs[j], bl[1] = L[j];
+    }
   }
-  if (bs >= 0) {
-    int64_t b0 = bl;
+  for (int q = 0; q < 2; q++) {
+    if (bs[q] < 0) continue;
+    const int64_t b0 = bl[q];
     for (int64_t L = b0 - 1; L <= b0 + 1; L += 2) {
       if (L < Lmin || L > Lmax) continue;
-      double v = f(x, n, p, L, core, W);
-      if (v >= 0 && v < bs) bs = v, bl = L;
+      double v;
+      context_multi(x, n, p, &L, 1, core, W, q == 0, q == 1, &v, &v);
+      if (v >= 0 && v < bs[q]) bs[q] = v, bl[q] = L;
     }
   }
-  *best = bs;
-  return bl;
+  *b1 = bs[0], *l1 = bl[0], *b2 = bs[1], *l2 = bl[1];
 }
 
 int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double period, int64_t horizon, kl_rhythm_cmp *out) {
@@ -299,10 +352,11 @@ int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double perio
   if (hi - lo + 1 > (int64_t)r->lin_cap) hi = lo + (int64_t)r->lin_cap - 1;
   if (kp < lo || kp > hi) return 0;
   const int64_t n = hi - lo + 1, p = kp - lo;
+  size_t sq = slot(r, lo); /* lo >= nblocks - keep and hi < nblocks: all in the ring */
   for (int64_t k = lo; k <= hi; k++) {
-    size_t q = (size_t)(k % (int64_t)r->keep);
-    r->lin_a[k - lo] = r->env_a[q];
-    r->lin_j[k - lo] = r->env_j[q];
+    r->lin_a[k - lo] = r->env_a[sq];
+    r->lin_j[k - lo] = r->env_j[sq];
+    if (++sq == r->keep) sq = 0;
   }
   int nl = 0;
   for (int k = -KL_RHYTHM_STEPS; k <= KL_RHYTHM_STEPS; k++) {
@@ -317,8 +371,8 @@ int kl_rhythm_aligned(const kl_rhythm *r, int64_t kp, int64_t core, double perio
      * larger of what either puts at the candidate's phase, so a step
      * misaligned by one measure is still recognised by the other. */
     double b1 = -1, b2 = -1;
-    int64_t l1 = best_lag(context_ncc, r->lin_a, n, p, Lmin, Lmax, core, W, &b1);
-    int64_t l2 = best_lag(context_ssd, r->lin_a, n, p, Lmin, Lmax, core, W, &b2);
+    int64_t l1 = 0, l2 = 0;
+    best_lags(r->lin_a, n, p, Lmin, Lmax, core, W, &l1, &b1, &l2, &b2);
     if (b1 < 0 && b2 < 0) continue;
     double mj = -1, ma = -1;
     for (int q = 0; q < 2; q++) {
@@ -353,13 +407,13 @@ int kl_rhythm_beats(const kl_rhythm *r, int64_t kc, int64_t w, int64_t horizon, 
   int n = 0;
   for (int64_t k = kc - w; k <= kc + w && n < cap; k++) {
     if (!have(r, k, horizon)) continue;
-    size_t q = (size_t)(k % (int64_t)r->keep);
+    size_t q = slot(r, k);
     float v = r->env_a[q];
     if (!(v >= min_a)) continue;
     int peak = 1;
     for (int64_t i = k - L; i <= k + L && peak; i++) {
       if (i == k || !have(r, i, horizon)) continue;
-      float u = r->env_a[(size_t)(i % (int64_t)r->keep)];
+      float u = r->env_a[slot(r, i)];
       if (u > v || (u == v && i < k)) peak = 0;
     }
     if (!peak) continue;

@@ -92,4 +92,19 @@ typedef struct kl_sway_metrics {
 int kl_sway_compute(const kl_sway_config *c, const float *ap, const float *ml, size_t n, size_t stride,
                     double rate_hz, kl_sway_metrics *out);
 
+/* The Welch estimator (FFT plan) and buffers reused from bout to bout (the
+ * analyzer keeps one). One workspace must not be used by two threads at once. */
+typedef struct kl_sway_ws kl_sway_ws;
+int kl_sway_ws_create(kl_sway_ws **out);
+void kl_sway_ws_destroy(kl_sway_ws **ws);
+
+/* Size the workspace for bouts of up to n samples at rate_hz with config c
+ * (buffers allocated and touched, the Welch plan made): memory then stays
+ * the same whatever bouts follow. Longer bouts still work (it grows). */
+int kl_sway_ws_reserve(kl_sway_ws *ws, const kl_sway_config *c, size_t n, double rate_hz);
+
+/* kl_sway_compute with a workspace (no allocation once it is warm). */
+int kl_sway_compute_ws(kl_sway_ws *ws, const kl_sway_config *c, const float *ap, const float *ml, size_t n,
+                       size_t stride, double rate_hz, kl_sway_metrics *out);
+
 #endif

@@ -40,4 +40,20 @@ int kl_sos_filtfilt(const kl_sos_design *d, const float *in, float *out, size_t 
 /* Double in/out variant (no float rounding at either end). */
 int kl_sos_filtfilt_d(const kl_sos_design *d, const double *in, double *out, size_t n, size_t stride);
 
+/* Most channels kl_sos_filtfilt_multi* filter at once. */
+#define KL_FILTFILT_MAX_CH 4
+
+/* nch (1..KL_FILTFILT_MAX_CH) channels of n samples at once, channel c
+ * in place in x[c][0..n) with design d[c] (every design with the same
+ * number of sections and pad length; KLONOS_E_INVAL otherwise). Each
+ * channel's output is bit-identical to kl_sos_filtfilt_d on it alone; the
+ * channels' recurrences run interleaved, which hides their latency.
+ * work: nch * kl_sos_filtfilt_work_len(d[0], n) doubles. No allocation. */
+int kl_sos_filtfilt_multi_d(const kl_sos_design *const *d, int nch, double *const *x, size_t n, double *work);
+
+/* Float in/out variant (in[c] == out[c] allowed), bit-identical to
+ * kl_sos_filtfilt on each channel with stride 1. */
+int kl_sos_filtfilt_multi(const kl_sos_design *const *d, int nch, const float *const *in, float *const *out,
+                          size_t n, double *work);
+
 #endif

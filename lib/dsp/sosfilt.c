@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "klonos/status.h"
+#include "util/hot.h"
 
 int kl_sos_filter_init(kl_sos_filter *f, const kl_sos_design *d, int nch) {
   if (!f || !d || d->n_sections < 1 || d->n_sections > KL_SOS_MAX_SECTIONS) return KLONOS_E_INVAL;
@@ -87,12 +88,59 @@ static inline void process_nch(kl_sos_filter *f, float *x, size_t frames, int nc
   }
 }
 
+/* Two-section cascades (the jerk detector's order-2 band-pass) with the
+ * sections fused: each frame runs through both sections before the next,
+ * states and coefficients in registers, straight from float to float.
+ * Per sample and section the arithmetic is that of run_section (the same
+ * expressions, in the same order, on the same double values), so the
+ * output is bit-identical to the section-major form above. */
+#define KL_SOS2_DEFINE(NCH)                                                                                  \
+  static void process2_##NCH(kl_sos_filter *f, float *x, size_t frames) {                                   \
+    const kl_sos_section *p = &f->d.sec[0], *q = &f->d.sec[1];                                               \
+    const double pb0 = p->b0, pb1 = p->b1, pb2 = p->b2, pa1 = p->a1, pa2 = p->a2;                            \
+    const double qb0 = q->b0, qb1 = q->b1, qb2 = q->b2, qa1 = q->a1, qa2 = q->a2;                            \
+    double z0a[NCH], z1a[NCH], z0b[NCH], z1b[NCH];                                                           \
+    KL_UNROLL for (int c = 0; c < NCH; c++) {                                                                \
+      z0a[c] = f->z[0][c][0], z1a[c] = f->z[0][c][1];                                                        \
+      z0b[c] = f->z[1][c][0], z1b[c] = f->z[1][c][1];                                                        \
+    }                                                                                                        \
+    for (size_t i = 0; i < frames; i++) {                                                                    \
+      float *v = x + i * (size_t)NCH;                                                                        \
+      KL_UNROLL for (int c = 0; c < NCH; c++) {                                                              \
+        double in = (double)v[c];                                                                            \
+        double y = pb0 * in + z0a[c];                                                                        \
+        z0a[c] = pb1 * in - pa1 * y + z1a[c];                                                                \
+        z1a[c] = pb2 * in - pa2 * y;                                                                         \
+        in = y;                                                                                              \
+        y = qb0 * in + z0b[c];                                                                               \
+        z0b[c] = qb1 * in - qa1 * y + z1b[c];                                                                \
+        z1b[c] = qb2 * in - qa2 * y;                                                                         \
+        v[c] = (float)y;                                                                                     \
+      }                                                                                                      \
+    }                                                                                                        \
+    KL_UNROLL for (int c = 0; c < NCH; c++) {                                                                \
+      f->z[0][c][0] = z0a[c], f->z[0][c][1] = z1a[c];                                                        \
+      f->z[1][c][0] = z0b[c], f->z[1][c][1] = z1b[c];                                                        \
+    }                                                                                                        \
+  }
+KL_SOS2_DEFINE(1)
+KL_SOS2_DEFINE(3)
+#undef KL_SOS2_DEFINE
+
 static void process_1(kl_sos_filter *f, float *x, size_t n) { process_nch(f, x, n, 1); }
 static void process_3(kl_sos_filter *f, float *x, size_t n) { process_nch(f, x, n, 3); }
 static void process_6(kl_sos_filter *f, float *x, size_t n) { process_nch(f, x, n, 6); }
 
 void kl_sos_filter_process(kl_sos_filter *f, float *x, size_t frames) {
   if (!f || !x || frames == 0) return;
+  if (f->d.n_sections == 2 && f->nch == 3) {
+    process2_3(f, x, frames);
+    return;
+  }
+  if (f->d.n_sections == 2 && f->nch == 1) {
+    process2_1(f, x, frames);
+    return;
+  }
   switch (f->nch) {
   case 1: process_1(f, x, frames); break;
   case 3: process_3(f, x, frames); break;

@@ -59,4 +59,32 @@ size_t kl_welch_skipped(const kl_welch *w);  /* segments dropped for non-finite 
  * set *nbins (may be NULL). KLONOS_E_NODATA before the first full segment. */
 int kl_welch_result(const kl_welch *w, double *psd, size_t *nbins);
 
+/* The density of exactly one segment x[i*stride], i < nfft, into
+ * psd[0..nbins): bit-identical to kl_welch_reset, kl_welch_push_strided of
+ * those nfft samples and kl_welch_result, without the copies of the
+ * streaming path; the object's accumulated state is left alone.
+ * KLONOS_E_NODATA when a sample is not finite (the segment would be
+ * skipped). */
+int kl_welch_single(kl_welch *w, const float *x, size_t stride, double *psd);
+
+/* The densities of two whole finite signals x[0..n) and y[0..n) (stride 1)
+ * into psd_x / psd_y (nbins each), bit-identical to kl_welch_reset +
+ * kl_welch_push_d + kl_welch_result on each in turn, without the
+ * streaming copies; *segments (may be NULL) receives the segments
+ * averaged. The object's accumulated state is left alone.
+ * KLONOS_E_NODATA when n < nfft; KLONOS_E_INVAL on a non-finite sample. */
+int kl_welch_psd2(kl_welch *w, const double *x, const double *y, size_t n, double *psd_x, double *psd_y,
+                  size_t *segments);
+
+/* Most interleaved channels kl_welch_single_sum takes. */
+#define KL_WELCH_MAX_CH 8
+
+/* The sum over channels c < nch of the single-segment densities of the
+ * interleaved frames x[i*nch + c], i < nfft: bit-identical to psd = 0 and,
+ * for each channel in order, psd += kl_welch_single(x + c, stride nch).
+ * KLONOS_E_NODATA at the first channel holding a non-finite sample;
+ * *valid_ch (may be NULL) receives the number of channels transformed
+ * before it (all of them on success). */
+int kl_welch_single_sum(kl_welch *w, const float *x, int nch, double *psd, int *valid_ch);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "omconvert_meta.h"
 #include "reader_priv.h"
+#include "util/simd.h"
 
 #define CHUNK_FRAMES 4096
 
@@ -220,6 +221,7 @@ static int open_sf(klonos_reader *r) {
 }
 
 static int check_finite(klonos_reader *r, const float *v, size_t frames, int nch) {
+  if (!kl_any_nonfinite(v, frames * (size_t)nch)) return KLONOS_OK; /* block screen; the loop finds the sample */
   for (size_t i = 0; i < frames * (size_t)nch; i++)
     if (!isfinite(v[i]))
       return kl_reader_fail(r, KLONOS_E_VALUE, "frame %lld channel %d: sample is %s",
@@ -279,6 +281,11 @@ static int read_sf(klonos_reader *r, float *out, size_t max, size_t *got) {
     return kl_reader_fail(r, KLONOS_E_CHANNELS, "internal: unexpected channel layout");
   } else {
     const float acc = (float)s->acc_scale, gyro = (float)s->gyro_scale;
+    if (nout == 3) { /* one multiply per sample, four at a time */
+      kl_scale_f32(out, 3 * (size_t)n, acc);
+      *got = (size_t)n;
+      return KLONOS_OK;
+    }
     for (size_t i = 0; i < (size_t)n; i++) {
       float *f = out + i * (size_t)nout;
       f[0] *= acc; f[1] *= acc; f[2] *= acc;
