@@ -67,12 +67,6 @@ int kl_measure_init(klonos_analyzer *a) {
   kl_gait_config_default(&a->gait_cfg);
   if (kl_gait_ws_create(&a->gait_ws) != KLONOS_OK || kl_sway_ws_create(&a->sway_ws) != KLONOS_OK)
     return KLONOS_E_NOMEM;
-  /* Working memory for the longest piece, made resident now: it does not
-   * grow with the recording (a longer walk later), and the FFT plans are
-   * made once here rather than at the first bout. */
-  if (kl_gait_ws_reserve(a->gait_ws, &a->gait_cfg, a->piece.max_frames, rate) != KLONOS_OK ||
-      kl_sway_ws_reserve(a->sway_ws, &a->sway_cfg, a->piece.max_frames, rate) != KLONOS_OK)
-    return KLONOS_E_NOMEM;
   kl_jerk_config jc;
   kl_jerk_config_default(&jc);
   return kl_jerk_detector_create(&a->jerks, &jc, rate, a->nch);
@@ -239,6 +233,16 @@ static int close_piece(klonos_analyzer *a) {
   for (size_t i = 0; i < n; i++) v[i] = (float)(v[i] - v_mean); /* gravity removed from V */
   double start_s = (double)p->start_frame / a->cfg.analysis_rate_hz;
   const double rate = a->cfg.analysis_rate_hz;
+  if (!a->ws_reserved) {
+    /* At the first bout: working memory for the longest piece, made
+     * resident now, so it does not grow with the recording (a longer walk
+     * later), and the FFT plans made once. Handles that never reach a
+     * bout (short or still recordings) do not pay for it. */
+    if (kl_gait_ws_reserve(a->gait_ws, &a->gait_cfg, p->max_frames, rate) != KLONOS_OK ||
+        kl_sway_ws_reserve(a->sway_ws, &a->sway_cfg, p->max_frames, rate) != KLONOS_OK)
+      return KLONOS_E_NOMEM;
+    a->ws_reserved = 1;
+  }
   if (state == KL_STATE_UPRIGHT_STILL) {
     kl_sway_metrics m;
     if (kl_sway_compute_ws(a->sway_ws, &a->sway_cfg, ap, ml, n, 1, rate, &m) == KLONOS_OK) {

@@ -62,6 +62,7 @@ struct klonos_analyzer {
   kl_gait_config gait_cfg;
   kl_gait_ws *gait_ws;          /* gait buffers and FFT plans, reused from bout to bout */
   kl_sway_ws *sway_ws;          /* sway Welch plan and buffers, likewise */
+  int ws_reserved;              /* both sized for the longest piece (at the first bout) */
   /* results */
   kl_vec bouts;                 /* klonos_bout */
   kl_vec events;                /* klonos_jerk_event (final) */

@@ -402,12 +402,14 @@ void kl_gait_ws_destroy(kl_gait_ws **pw) {
   *pw = NULL;
 }
 
-/* Grow *p to need items of size bytes and touch them (resident now). */
-static int reserve(void **p, size_t *cap, size_t need, size_t size) {
+/* Grow *p to need items of size bytes; touch them (resident now) when a
+ * bout fills them to its length. */
+static int reserve_t(void **p, size_t *cap, size_t need, size_t size, int touch) {
   if (!kl_gait_grow(p, cap, need, size)) return KLONOS_E_NOMEM;
-  memset(*p, 0, *cap * size);
+  if (touch) memset(*p, 0, *cap * size);
   return KLONOS_OK;
 }
+#define reserve(p, cap, need, size) reserve_t(p, cap, need, size, 1)
 
 int kl_gait_ws_reserve(kl_gait_ws *ws, const kl_gait_config *c, size_t n, double rate_hz) {
   if (!ws || !c) return KLONOS_E_INVAL;
@@ -421,13 +423,13 @@ int kl_gait_ws_reserve(kl_gait_ws *ws, const kl_gait_config *c, size_t n, double
   if (max_lag + 2 > n) max_lag = n > 2 ? n - 2 : 0;
   if (stride_max > n) stride_max = n;
   if ((rc = reserve((void **)&ws->sig, &ws->sig_cap, 3 * n, sizeof(float))) != KLONOS_OK ||
-      (rc = reserve((void **)&ws->t, &ws->t_cap, ecap, sizeof(double))) != KLONOS_OK ||
+      (rc = reserve_t((void **)&ws->t, &ws->t_cap, ecap, sizeof(double), 0)) != KLONOS_OK ||
       (rc = reserve((void **)&ws->work, &ws->work_cap, 4 * ecap + 3 * (size_t)c->harmonics + n + 8, sizeof(double))) !=
           KLONOS_OK ||
-      (rc = reserve((void **)&ws->valid, &ws->valid_cap, ecap, 1)) != KLONOS_OK ||
+      (rc = reserve_t((void **)&ws->valid, &ws->valid_cap, ecap, 1, 0)) != KLONOS_OK ||
       (rc = reserve((void **)&ws->ad, &ws->ad_cap, 2 * (max_lag + 1), sizeof(double))) != KLONOS_OK ||
       (rc = reserve((void **)&ws->ff, &ws->ff_cap, 3 * wl, sizeof(double))) != KLONOS_OK ||
-      (rc = reserve((void **)&ws->hv, &ws->hv_cap, 3 * stride_max, sizeof(double))) != KLONOS_OK ||
+      (rc = reserve_t((void **)&ws->hv, &ws->hv_cap, 3 * stride_max, sizeof(double), 0)) != KLONOS_OK ||
       (rc = kl_gait_steps_reserve(ws, n)) != KLONOS_OK)
     return rc;
   return kl_autocorr_ws_reserve(ws->ac, n, max_lag);

@@ -143,8 +143,9 @@ int kl_gait_steps_reserve(kl_gait_ws *ws, size_t n) {
       !kl_gait_grow(&ws->cd, &ws->cd_cap, n / 2 + 1, sizeof(cand)) ||
       !kl_gait_grow((void **)&ws->taken, &ws->taken_cap, n, 1))
     return KLONOS_E_NOMEM;
+  /* Resident now: the step signals and flags, filled to the bout's length
+   * (the candidates are the signal's local maxima: a few per step). */
   memset(ws->s, 0, ws->s_cap * sizeof(double));
-  memset(ws->cd, 0, ws->cd_cap * sizeof(cand));
   memset(ws->taken, 0, ws->taken_cap);
   return KLONOS_OK;
 }

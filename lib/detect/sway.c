@@ -126,7 +126,10 @@ int kl_sway_ws_reserve(kl_sway_ws *ws, const kl_sway_config *c, size_t n, double
   const size_t need[4] = {2 * n, 2 * wl, 3 * nb, kl_planar_work_len(n)};
   for (int i = 0; i < 4; i++) {
     if (!grow(bufs[i], caps[i], need[i])) return KLONOS_E_NOMEM;
-    memset(*bufs[i], 0, *caps[i] * sizeof(double)); /* resident now */
+    /* Resident now: the signal and filter buffers, which every bout fills
+     * to its length. The hull's (planar) holds only the points that pass
+     * the octagon screen and the hull, a handful whatever the length. */
+    if (i != 3) memset(*bufs[i], 0, *caps[i] * sizeof(double));
   }
   return KLONOS_OK;
 }
