@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "klonos/klonos.h"
+#include "reader_checks.h"
 #include "testutil.h"
 
 #define G KLONOS_STANDARD_GRAVITY_MPS2
@@ -66,40 +67,6 @@ static void write_edf(const char *path, int bdf, const sigdef *s, int n, int rec
   cr_assert_eq(edfclose_file(h), 0);
 }
 
-static klonos_reader *open_ok(const char *path, const klonos_reader_options *o, klonos_recording_info *info) {
-  klonos_reader *r = NULL;
-  int rc = klonos_reader_open(&r, path, o);
-  cr_assert_eq(rc, KLONOS_OK, "%s: %s", klonos_status_name(rc), klonos_reader_error(r));
-  cr_assert_eq(klonos_reader_info(r, info), KLONOS_OK);
-  return r;
-}
-
-static long read_all(klonos_reader *r, float *dst, long cap, size_t chunk, int nch) {
-  long total = 0;
-  for (;;) {
-    size_t want = chunk;
-    if ((long)want > cap - total) want = (size_t)(cap - total);
-    size_t got = 0;
-    int rc = klonos_reader_read_f32(r, dst + total * nch, want, &got);
-    cr_assert_eq(rc, KLONOS_OK, "%s", klonos_reader_error(r));
-    if (got == 0) break;
-    total += (long)got;
-    if (total == cap) break;
-  }
-  return total;
-}
-
-static void expect_open_error(const char *path, const klonos_reader_options *o, int code, const char *needle) {
-  klonos_reader *r = NULL;
-  int rc = klonos_reader_open(&r, path, o);
-  cr_assert_eq(rc, code, "%s: expected %s, got %s (%s)", path, klonos_status_name(code), klonos_status_name(rc),
-               klonos_reader_error(r));
-  const char *msg = klonos_reader_error(r);
-  cr_assert(strstr(msg, path), "message does not name the file: %s", msg);
-  if (needle) cr_assert(strstr(msg, needle), "message '%s' lacks '%s'", msg, needle);
-  klonos_reader_close(&r);
-}
-
 static int count_kind(klonos_reader *r, int kind, const char *needle) {
   int n = 0;
   klonos_notice nt;
@@ -146,7 +113,7 @@ Test(edf, edf_and_bdf_values_annotation_metadata) {
     cr_assert_eq(klonos_reader_notice(r, 0, &nt), KLONOS_OK);
     cr_assert_eq(nt.frame, 150);
     float buf[3 * 600];
-    cr_assert_eq(read_all(r, buf, 600, 4096, 3), 500);
+    cr_assert_eq(read_frames(r, buf, 600, 4096, 3), 500);
     double lsb_g = 16.0 / (bdf ? 16777215.0 : 65535.0);
     for (long i = 0; i < 500; i++)
       for (int c = 0; c < 3; c++)
@@ -171,7 +138,7 @@ Test(edf, differing_rates_resampled_linearly) {
   cr_assert_eq(info.frame_count, 400);
   cr_assert_eq(count_kind(r, KLONOS_NOTICE_OTHER, "linearly interpolated to 100 Hz"), 1);
   float buf[3 * 500];
-  cr_assert_eq(read_all(r, buf, 500, 4096, 3), 400);
+  cr_assert_eq(read_frames(r, buf, 500, 4096, 3), 400);
   const double lsb = 8.0 / 65535.0;
   for (long k = 0; k < 400; k++) {
     double t = k / 100.0;
@@ -188,7 +155,7 @@ Test(edf, differing_rates_resampled_linearly) {
   o.rate_hz = 40;
   r = open_ok(path, &o, &info);
   cr_assert_eq(info.frame_count, 160);
-  cr_assert_eq(read_all(r, buf, 500, 4096, 3), 160);
+  cr_assert_eq(read_frames(r, buf, 500, 4096, 3), 160);
   for (long k = 0; k < 160; k++) cr_assert_float_eq(buf[k * 3 + 0], (-1.5 + 0.5 * k / 40.0) * G, 2 * lsb * G);
   klonos_reader_close(&r);
 }
@@ -202,7 +169,7 @@ Test(edf, chunk_sizes_identical) {
   for (size_t k = 0; k < 3; k++) {
     klonos_recording_info info;
     klonos_reader *r = open_ok(path, NULL, &info);
-    long n = read_all(r, k ? buf : ref, 700, chunks[k], 3);
+    long n = read_frames(r, k ? buf : ref, 700, chunks[k], 3);
     cr_assert_eq(n, 600);
     if (k) cr_assert_eq(memcmp(buf, ref, sizeof(float) * 3 * 600), 0, "chunk %zu", chunks[k]);
     klonos_reader_close(&r);
@@ -239,7 +206,7 @@ Test(edf, auto_label_variants) {
     cr_assert_eq(info.source_roles[2], KLONOS_ROLE_ACC_X, "%s", variants[v][0]);
     cr_assert_eq(info.source_roles[3], KLONOS_ROLE_ACC_Y, "%s", variants[v][0]);
     float buf[3 * 100];
-    cr_assert_eq(read_all(r, buf, 100, 4096, 3), 100);
+    cr_assert_eq(read_frames(r, buf, 100, 4096, 3), 100);
     cr_assert_float_eq(buf[10 * 3 + 2], smooth(1, 10, 50) * G, 3e-3, "%s", variants[v][0]);
     cr_assert_float_eq(buf[10 * 3 + 0], smooth(2, 10, 50) * G, 3e-3, "%s", variants[v][0]);
     klonos_reader_close(&r);
@@ -258,7 +225,7 @@ Test(edf, columns_by_label_and_index) {
     cr_assert_eq(info.source_roles[2], KLONOS_ROLE_ACC_X, "%s", lists[k]);
     cr_assert_eq(info.source_roles[0], KLONOS_ROLE_ACC_Z, "%s", lists[k]);
     float buf[3 * 300];
-    cr_assert_eq(read_all(r, buf, 300, 4096, 3), 200);
+    cr_assert_eq(read_frames(r, buf, 300, 4096, 3), 200);
     cr_assert_float_eq(buf[5 * 3 + 0], smooth(2, 5, 100) * G, 3e-3);
     cr_assert_float_eq(buf[5 * 3 + 2], smooth(0, 5, 100) * G, 3e-3);
     klonos_reader_close(&r);
@@ -287,7 +254,7 @@ Test(edf, gyro_and_units) {
   cr_assert_float_eq(info.full_scale_g, 8.0, 1e-9, "mg 8000 = 8 g, the smallest range");
   cr_assert_float_eq(info.gyro_full_scale_dps, 500.0, 1e-9);
   float buf[6 * 200];
-  cr_assert_eq(read_all(r, buf, 200, 4096, 6), 128);
+  cr_assert_eq(read_frames(r, buf, 200, 4096, 6), 128);
   long k = 40;
   cr_assert_float_eq(buf[k * 6 + 0], ramp(0, k, 64), 1e-3);
   cr_assert_float_eq(buf[k * 6 + 1], ramp(1, k, 64), 1e-3);
@@ -306,7 +273,7 @@ Test(edf, gyro_and_units) {
   klonos_reader_options_default(&o);
   o.units = KLONOS_UNITS_MG;
   r = open_ok(path, &o, &info);
-  cr_assert_eq(read_all(r, buf, 200, 4096, 3), 10);
+  cr_assert_eq(read_frames(r, buf, 200, 4096, 3), 10);
   cr_assert_float_eq(buf[0], ramp(0, 0, 10) * G / 1000.0, 1e-5, "furlong read as mg by option");
   cr_assert_float_eq(buf[1], ramp(1, 0, 10) * G / 1000.0, 1e-5, "empty read as mg by option");
   cr_assert_float_eq(buf[2], ramp(2, 0, 10) * G, 3e-3, "the header's g wins over the option");
@@ -330,7 +297,7 @@ Test(edf, clipping_counted_at_digital_limits) {
   klonos_recording_info info;
   klonos_reader *r = open_ok(path, &o, &info);
   float buf[3 * 300];
-  cr_assert_eq(read_all(r, buf, 300, 4096, 3), 20);
+  cr_assert_eq(read_frames(r, buf, 300, 4096, 3), 20);
   klonos_read_stats st;
   klonos_reader_stats(r, &st);
   cr_assert_eq(st.clipped[0], 20);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "klonos/klonos.h"
+#include "reader_checks.h"
 #include "testutil.h"
 
 #define G KLONOS_STANDARD_GRAVITY_MPS2
@@ -86,40 +87,6 @@ static void write_ga(const char *path, const ga_spec *sp) {
     if (sp->kind[p] != PAGE_CUT) fputs("\r\n", f);
   }
   fclose(f);
-}
-
-static klonos_reader *open_ok(const char *path, const klonos_reader_options *o, klonos_recording_info *info) {
-  klonos_reader *r = NULL;
-  int rc = klonos_reader_open(&r, path, o);
-  cr_assert_eq(rc, KLONOS_OK, "%s: %s", klonos_status_name(rc), klonos_reader_error(r));
-  cr_assert_eq(klonos_reader_info(r, info), KLONOS_OK);
-  return r;
-}
-
-static long read_all(klonos_reader *r, float *dst, long cap, size_t chunk) {
-  long total = 0;
-  for (;;) {
-    size_t want = chunk;
-    if ((long)want > cap - total) want = (size_t)(cap - total);
-    size_t got = 0;
-    int rc = klonos_reader_read_f32(r, dst + total * 3, want, &got);
-    cr_assert_eq(rc, KLONOS_OK, "%s", klonos_reader_error(r));
-    if (got == 0) break;
-    total += (long)got;
-    if (total == cap) break;
-  }
-  return total;
-}
-
-static void expect_open_error(const char *path, const klonos_reader_options *o, int code, const char *needle) {
-  klonos_reader *r = NULL;
-  int rc = klonos_reader_open(&r, path, o);
-  cr_assert_eq(rc, code, "%s: expected %s, got %s (%s)", path, klonos_status_name(code), klonos_status_name(rc),
-               klonos_reader_error(r));
-  const char *msg = klonos_reader_error(r);
-  cr_assert(strstr(msg, path), "message does not name the file: %s", msg);
-  if (needle) cr_assert(strstr(msg, needle), "message '%s' lacks '%s'", msg, needle);
-  klonos_reader_close(&r);
 }
 
 static int count_kind(klonos_reader *r, int kind, const char *needle) {
