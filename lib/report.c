@@ -370,36 +370,36 @@ static void write_bouts(kl_json *j, const klonos_analyzer *a) {
   kl_json_end_array(j);
 }
 
-static void write_sway(kl_json *j, const klonos_analyzer *a, double score) {
-  klonos_sway_metrics m;
-  kl_json_begin_object(j, "sway");
-  kl_json_int(j, "bouts", (int64_t)a->sway.n);
-  if (klonos_analyzer_sway_summary(a, &m) == KLONOS_OK) {
-    kl_json_number(j, "measured_s", m.duration_s);
-    write_sway_fields(j, &m);
+/* A summary section ("sway" or "gait"): bout count, then the summary's
+ * metrics and score, or a null score with the reason when no bout qualified. */
+static void write_summary(kl_json *j, const char *key, size_t bouts, int have, double measured_s, const void *m,
+                          const kl_metric_field *fields, size_t nfields, double score, const char *reason) {
+  kl_json_begin_object(j, key);
+  kl_json_int(j, "bouts", (int64_t)bouts);
+  if (have) {
+    kl_json_number(j, "measured_s", measured_s);
+    write_fields(j, m, fields, nfields);
     kl_json_number(j, "score", score);
   } else {
     kl_json_number(j, "measured_s", 0);
     kl_json_null(j, "score");
-    kl_json_string(j, "reason", "no quiet upright bout of 10 s or more");
+    kl_json_string(j, "reason", reason);
   }
   kl_json_end_object(j);
 }
 
+static void write_sway(kl_json *j, const klonos_analyzer *a, double score) {
+  klonos_sway_metrics m;
+  int have = klonos_analyzer_sway_summary(a, &m) == KLONOS_OK;
+  write_summary(j, "sway", a->sway.n, have, m.duration_s, &m, kl_sway_fields, kl_sway_field_count, score,
+                "no quiet upright bout of 10 s or more");
+}
+
 static void write_gait(kl_json *j, const klonos_analyzer *a, double score) {
   klonos_gait_metrics m;
-  kl_json_begin_object(j, "gait");
-  kl_json_int(j, "bouts", (int64_t)a->gait.n);
-  if (klonos_analyzer_gait_summary(a, &m) == KLONOS_OK) {
-    kl_json_number(j, "measured_s", m.duration_s);
-    write_gait_fields(j, &m);
-    kl_json_number(j, "score", score);
-  } else {
-    kl_json_number(j, "measured_s", 0);
-    kl_json_null(j, "score");
-    kl_json_string(j, "reason", "no walking bout of at least 6 steps and 5 s");
-  }
-  kl_json_end_object(j);
+  int have = klonos_analyzer_gait_summary(a, &m) == KLONOS_OK;
+  write_summary(j, "gait", a->gait.n, have, m.duration_s, &m, kl_gait_fields, kl_gait_field_count, score,
+                "no walking bout of at least 6 steps and 5 s");
 }
 
 static void write_function(kl_json *j, const klonos_analyzer *a) {
